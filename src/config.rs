@@ -1,0 +1,199 @@
+//! The function's settings, read from the environment once at init and validated there.
+//!
+//! A missing or invalid setting stops the function before it serves anything, with a
+//! message naming the variable, instead of answering requests half-configured. The AWS
+//! settings (region, credentials, `AWS_ENDPOINT_URL_DYNAMODB`, ...) are not here: the
+//! standard AWS environment is read by `aws-config`.
+
+use std::fmt;
+
+use crate::session::KeyScheme;
+use crate::token::CookieName;
+
+/// Validated settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// `SESSION_TABLE`: the DynamoDB table holding sessions (required).
+    pub table: String,
+    /// `SESSION_COOKIE`: the cookie carrying the token (default `session`).
+    pub cookie_name: CookieName,
+    /// `SESSION_TOKEN_HASH`: `sha256` (default) or `none`.
+    pub key_scheme: KeyScheme,
+    /// `SESSION_CONSISTENT_READ`: `true` (default) or `false`.
+    pub consistent_read: bool,
+}
+
+/// A setting that is missing or has a value the function does not accept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub problem: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "invalid configuration: {} {}",
+            self.variable, self.problem
+        )
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads settings through `lookup` (the environment, or a map in tests).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| {
+            lookup(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+
+        let table = get("SESSION_TABLE").ok_or_else(|| ConfigError {
+            variable: "SESSION_TABLE",
+            problem: "is required: set it to the name of the DynamoDB session table".into(),
+        })?;
+        if !valid_table_name(&table) {
+            return Err(ConfigError {
+                variable: "SESSION_TABLE",
+                problem: "must be 3-255 characters of A-Z a-z 0-9 _ - . (a DynamoDB table name)"
+                    .into(),
+            });
+        }
+
+        let cookie_name = match get("SESSION_COOKIE") {
+            None => CookieName::default(),
+            Some(name) => CookieName::parse(&name).ok_or_else(|| ConfigError {
+                variable: "SESSION_COOKIE",
+                problem: "must be a valid cookie name (RFC 6265 token characters)".into(),
+            })?,
+        };
+
+        let key_scheme = match get("SESSION_TOKEN_HASH")
+            .map(|v| v.to_ascii_lowercase())
+            .as_deref()
+        {
+            None | Some("sha256") => KeyScheme::Sha256,
+            Some("none") => KeyScheme::Raw,
+            Some(_) => {
+                return Err(ConfigError {
+                    variable: "SESSION_TOKEN_HASH",
+                    problem: "must be `sha256` or `none`".into(),
+                })
+            }
+        };
+
+        let consistent_read = match get("SESSION_CONSISTENT_READ")
+            .map(|v| v.to_ascii_lowercase())
+            .as_deref()
+        {
+            None | Some("true") => true,
+            Some("false") => false,
+            Some(_) => {
+                return Err(ConfigError {
+                    variable: "SESSION_CONSISTENT_READ",
+                    problem: "must be `true` or `false`".into(),
+                })
+            }
+        };
+
+        Ok(Config {
+            table,
+            cookie_name,
+            key_scheme,
+            consistent_read,
+        })
+    }
+}
+
+/// DynamoDB's rule for table names; an ARN is accepted too (tables shared across accounts).
+fn valid_table_name(name: &str) -> bool {
+    name.starts_with("arn:")
+        || ((3..=255).contains(&name.len())
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        Config::from_lookup(|name| {
+            vars.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| (*v).to_owned())
+        })
+    }
+
+    #[test]
+    fn defaults() {
+        let c = config(&[("SESSION_TABLE", "sessions")]).unwrap();
+        assert_eq!(c.table, "sessions");
+        assert_eq!(c.cookie_name.as_str(), "session");
+        assert_eq!(c.key_scheme, KeyScheme::Sha256);
+        assert!(c.consistent_read);
+    }
+
+    #[test]
+    fn table_is_required_and_named_in_the_error() {
+        for vars in [
+            &[][..],
+            &[("SESSION_TABLE", "")][..],
+            &[("SESSION_TABLE", "  ")][..],
+        ] {
+            let e = config(vars).unwrap_err();
+            assert_eq!(e.variable, "SESSION_TABLE");
+            assert!(e.to_string().contains("SESSION_TABLE"));
+        }
+        assert_eq!(
+            config(&[("SESSION_TABLE", "a b")]).unwrap_err().variable,
+            "SESSION_TABLE"
+        );
+    }
+
+    #[test]
+    fn every_setting_is_parsed() {
+        let c = config(&[
+            ("SESSION_TABLE", "t-1.x_y"),
+            ("SESSION_COOKIE", "__Host-sid"),
+            ("SESSION_TOKEN_HASH", "NONE"),
+            ("SESSION_CONSISTENT_READ", "false"),
+        ])
+        .unwrap();
+        assert_eq!(c.cookie_name.as_str(), "__Host-sid");
+        assert_eq!(c.key_scheme, KeyScheme::Raw);
+        assert!(!c.consistent_read);
+    }
+
+    #[test]
+    fn bad_values_fail_naming_the_variable() {
+        let base = ("SESSION_TABLE", "sessions");
+        assert_eq!(
+            config(&[base, ("SESSION_COOKIE", "a;b")])
+                .unwrap_err()
+                .variable,
+            "SESSION_COOKIE"
+        );
+        assert_eq!(
+            config(&[base, ("SESSION_TOKEN_HASH", "md5")])
+                .unwrap_err()
+                .variable,
+            "SESSION_TOKEN_HASH"
+        );
+        assert_eq!(
+            config(&[base, ("SESSION_CONSISTENT_READ", "yes")])
+                .unwrap_err()
+                .variable,
+            "SESSION_CONSISTENT_READ"
+        );
+    }
+}
