@@ -87,12 +87,14 @@ impl<S: SessionStore> App<S> {
         if req.method() != Method::GET {
             return Err(ApiError::MethodNotAllowed);
         }
-        let Some((source, token)) =
-            token::extract(req.headers(), &self.cookie_name).map_err(ApiError::InvalidToken)?
-        else {
+        let extracted = token::extract(req.headers(), &self.cookie_name);
+        trace.source = match &extracted {
+            Ok(found) => found.as_ref().map(|(source, _)| *source),
+            Err(e) => Some(e.source),
+        };
+        let Some((_, token)) = extracted.map_err(ApiError::InvalidToken)? else {
             return Ok(Outcome::NoToken);
         };
-        trace.source = Some(source);
         let key = SessionKey::derive(&token, self.key_scheme);
         let started = Instant::now();
         let found = self.store.find(&key).await;

@@ -1,0 +1,88 @@
+# Shared by scripts/dev, scripts/test and .ci/run: the project-local tools (.venv), a
+# local DynamoDB (moto's server on 127.0.0.1) and clean-up of every process started.
+# Source it; it defines functions and sets nothing running.
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="$ROOT/.venv"
+RUN_DIR="$ROOT/.local/run"
+mkdir -p "$RUN_DIR"
+
+# Everything local talks to moto with dummy credentials; never probe EC2 metadata.
+use_local_aws() {
+  export AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
+  export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local
+  unset AWS_SESSION_TOKEN AWS_PROFILE
+  export AWS_EC2_METADATA_DISABLED=true
+}
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# Creates .venv with the pinned tools, once per change of the requirements.
+bootstrap() {
+  local stamp="$VENV/.requirements.sha256"
+  local want
+  want="$(cat "$ROOT/scripts/requirements-dev.txt" "$ROOT/scripts/constraints.txt" | sha256sum | cut -d' ' -f1)"
+  if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then return 0; fi
+  command -v python3 >/dev/null || die "python3 is required"
+  log "installing local tools into .venv (moto, cargo-lambda, cfn-lint)"
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install -q --disable-pip-version-check \
+    -r "$ROOT/scripts/requirements-dev.txt" -c "$ROOT/scripts/constraints.txt"
+  echo "$want" > "$stamp"
+}
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+port_in_use() {
+  python3 -c 'import socket,sys; s=socket.socket(); sys.exit(0 if s.connect_ex(("127.0.0.1", int(sys.argv[1]))) == 0 else 1)' "$1"
+}
+
+# wait_for_port PORT SECONDS PID: until something listens on PORT, or PID dies.
+wait_for_port() {
+  local port=$1 secs=$2 pid=$3 i
+  for ((i = 0; i < secs * 10; i++)); do
+    port_in_use "$port" && return 0
+    kill -0 "$pid" 2>/dev/null || return 1
+    sleep 0.1
+  done
+  return 1
+}
+
+STARTED_PGIDS=()
+# start_bg NAME CMD...: runs CMD in its own process group, output to .local/run/NAME.log.
+start_bg() {
+  local name=$1; shift
+  setsid "$@" >"$RUN_DIR/$name.log" 2>&1 < /dev/null &
+  LAST_PID=$!
+  STARTED_PGIDS+=("$LAST_PID")
+}
+
+stop_all() {
+  local pgid
+  for pgid in "${STARTED_PGIDS[@]}"; do
+    kill -TERM -- "-$pgid" 2>/dev/null || true
+  done
+  for pgid in "${STARTED_PGIDS[@]}"; do
+    for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 -- "-$pgid" 2>/dev/null || break; sleep 0.2; done
+    kill -KILL -- "-$pgid" 2>/dev/null || true
+  done
+  STARTED_PGIDS=()
+}
+
+# start_moto [PORT]: moto's server on 127.0.0.1; exports AWS_ENDPOINT_URL_DYNAMODB.
+start_moto() {
+  local port=${1:-$(free_port)}
+  port_in_use "$port" && die "port $port is already in use (set another with MOTO_PORT)"
+  start_bg moto "$VENV/bin/moto_server" -H 127.0.0.1 -p "$port"
+  wait_for_port "$port" 30 "$LAST_PID" || { cat "$RUN_DIR/moto.log" >&2; die "moto did not start"; }
+  export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$port"
+  log "local DynamoDB (moto) on $AWS_ENDPOINT_URL_DYNAMODB"
+}
+
+# create_table NAME: the session table as template.yaml defines it (TTL on expires_at).
+create_table() {
+  "$VENV/bin/python" "$ROOT/scripts/local_table.py" "$1"
+}

@@ -1,0 +1,131 @@
+//! A tiny fake DynamoDB endpoint for the faults a real local server cannot produce:
+//! hanging, answering slowly, throttling, denying access, failing with a 5xx. It speaks
+//! just enough HTTP/1.1 and DynamoDB's JSON error format for the AWS SDK.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// What the endpoint does with each request.
+#[derive(Debug, Clone)]
+pub enum Behavior {
+    /// Reads the request and never answers.
+    Hang,
+    /// Answers `status` with a DynamoDB error of type `error_type` (e.g. `ThrottlingException`).
+    Error {
+        status: u16,
+        error_type: &'static str,
+    },
+    /// Answers a GetItem with this `Item` JSON (`None`: no item).
+    Item(Option<String>),
+    /// The first request waits `delay` before answering; the following ones answer at once.
+    SlowFirst {
+        delay: Duration,
+        item: Option<String>,
+    },
+}
+
+pub struct FakeDynamo {
+    pub url: String,
+    behavior: Arc<Mutex<Behavior>>,
+    requests: Arc<AtomicUsize>,
+}
+
+impl FakeDynamo {
+    pub async fn start(behavior: Behavior) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let behavior = Arc::new(Mutex::new(behavior));
+        let requests = Arc::new(AtomicUsize::new(0));
+        let (b, r) = (behavior.clone(), requests.clone());
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                tokio::spawn(serve(stream, b.clone(), r.clone()));
+            }
+        });
+        FakeDynamo {
+            url,
+            behavior,
+            requests,
+        }
+    }
+
+    pub fn set(&self, behavior: Behavior) {
+        *self.behavior.lock().unwrap() = behavior;
+    }
+
+    /// Requests received so far.
+    pub fn requests(&self) -> usize {
+        self.requests.load(Ordering::SeqCst)
+    }
+}
+
+async fn serve(mut stream: TcpStream, behavior: Arc<Mutex<Behavior>>, requests: Arc<AtomicUsize>) {
+    let mut buf = Vec::new();
+    loop {
+        // Read one request: headers, then Content-Length bytes of body.
+        let header_end = loop {
+            if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                break i + 4;
+            }
+            let mut chunk = [0u8; 4096];
+            match stream.read(&mut chunk).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            }
+        };
+        let head = String::from_utf8_lossy(&buf[..header_end]).to_ascii_lowercase();
+        let len: usize = head
+            .lines()
+            .find_map(|l| l.strip_prefix("content-length:"))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0);
+        while buf.len() < header_end + len {
+            let mut chunk = [0u8; 4096];
+            match stream.read(&mut chunk).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            }
+        }
+        buf.drain(..header_end + len);
+        let n = requests.fetch_add(1, Ordering::SeqCst);
+
+        let current = behavior.lock().unwrap().clone();
+        let (status, body) = match current {
+            Behavior::Hang => {
+                tokio::time::sleep(Duration::from_secs(3600)).await;
+                return;
+            }
+            Behavior::Error { status, error_type } => (
+                status,
+                format!(
+                    r#"{{"__type":"com.amazonaws.dynamodb.v20120810#{error_type}","message":"fake {error_type}"}}"#
+                ),
+            ),
+            Behavior::Item(item) => (200, item_body(item)),
+            Behavior::SlowFirst { delay, item } => {
+                if n == 0 {
+                    tokio::time::sleep(delay).await;
+                }
+                (200, item_body(item))
+            }
+        };
+        let response = format!(
+            "HTTP/1.1 {status} X\r\ncontent-type: application/x-amz-json-1.0\r\ncontent-length: {}\r\nx-amzn-requestid: fake\r\n\r\n{body}",
+            body.len()
+        );
+        if stream.write_all(response.as_bytes()).await.is_err() {
+            return;
+        }
+    }
+}
+
+fn item_body(item: Option<String>) -> String {
+    match item {
+        Some(item) => format!(r#"{{"Item":{item}}}"#),
+        None => "{}".to_owned(),
+    }
+}
