@@ -204,6 +204,23 @@ fn parse_epoch_seconds(n: &str) -> Option<i64> {
     (f.abs() < 9.0e18).then(|| f.trunc() as i64)
 }
 
+/// Credentials or region that could not be resolved surface as "other" dispatch
+/// failures; tell them apart from network trouble by their error chain.
+fn local_setup_problem(error: Option<&(dyn std::error::Error + 'static)>) -> Option<&'static str> {
+    let mut next = error;
+    while let Some(e) = next {
+        let text = e.to_string();
+        if text.contains("no credentials") || text.contains("credential provider") {
+            return Some("no credentials");
+        }
+        if text.contains("region") {
+            return Some("no region");
+        }
+        next = e.source();
+    }
+    None
+}
+
 /// Sorts an SDK error into the kinds a client may see, with a loggable cause.
 pub fn classify<E: ProvideErrorMetadata, R>(err: SdkError<E, R>) -> StoreError {
     use StoreFailure::*;
@@ -214,6 +231,12 @@ pub fn classify<E: ProvideErrorMetadata, R>(err: SdkError<E, R>) -> StoreError {
         }
         SdkError::DispatchFailure(d) if d.is_io() => {
             StoreError::new(Unavailable, "connection failed")
+        }
+        SdkError::DispatchFailure(d) if d.is_other() => {
+            match local_setup_problem(d.as_connector_error().map(|e| e as _)) {
+                Some(cause) => StoreError::new(Misconfigured, cause),
+                None => StoreError::new(Unavailable, "dispatch failure"),
+            }
         }
         SdkError::DispatchFailure(_) => StoreError::new(Unavailable, "dispatch failure"),
         SdkError::ResponseError(_) => StoreError::new(Unavailable, "unreadable response"),

@@ -208,10 +208,10 @@ fn explain(table: &str, e: StoreError) -> String {
             _,
             "UnrecognizedClientException" | "InvalidSignatureException" | "ExpiredTokenException",
         ) => "the AWS credentials were rejected".into(),
-        (StoreFailure::Misconfigured, cause) if cause.starts_with("request not built") => {
-            "no AWS credentials or region found (set AWS_REGION and credentials, or AWS_PROFILE)"
-                .into()
+        (_, "no credentials") => {
+            "no AWS credentials found (set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)".into()
         }
+        (_, "no region") => "no AWS region found (set AWS_REGION)".into(),
         (StoreFailure::RecordInvalid, cause) => format!("the stored record is invalid: {cause}"),
         (StoreFailure::Unavailable, cause) => format!("DynamoDB is unreachable ({cause})"),
         (StoreFailure::Throttled, cause) => format!("DynamoDB is throttling requests ({cause})"),

@@ -1,0 +1,204 @@
+"""End-to-end: what a user does, on 127.0.0.1 only.
+
+Starts moto (local DynamoDB) and `cargo lambda watch`, seeds sessions with sessionctl,
+calls GET /session over real HTTP (live via each source, unknown, expired, malformed,
+absent, POST), then runs `cargo lambda invoke --data-file` on every event in events/.
+Every process it starts is stopped, pass or fail. Exits non-zero on any failure.
+"""
+import hashlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+VENV_BIN = os.path.join(ROOT, ".venv", "bin")
+RUN_DIR = os.path.join(ROOT, ".local", "run")
+DEMO_TOKEN = "demo-session-token-0123456789abcdef"
+TABLE = "sessions-e2e"
+started = []
+failures = []
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(name, cmd, env):
+    log = open(os.path.join(RUN_DIR, f"e2e-{name}.log"), "w")
+    p = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                         start_new_session=True, cwd=ROOT)
+    started.append(p)
+    return p
+
+
+def stop_all():
+    for p in started:
+        try:
+            os.killpg(p.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+    for p in started:
+        try:
+            p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)
+
+
+def wait_port(port, proc, secs):
+    deadline = time.time() + secs
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"process exited early: {proc.args}")
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise SystemExit(f"nothing listens on {port} after {secs}s")
+
+
+def check(name, cond, detail=""):
+    print(("ok   " if cond else "FAIL ") + name + (f"  ({detail})" if not cond and detail else ""))
+    if not cond:
+        failures.append(name)
+
+
+def http(url, method="GET", headers=None):
+    req = urllib.request.Request(url, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, dict(r.headers), r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers), e.read().decode()
+
+
+def is_uuid(s):
+    try:
+        uuid.UUID(s)
+        return True
+    except (ValueError, TypeError):
+        return False
+
+
+def main():
+    os.makedirs(RUN_DIR, exist_ok=True)
+    env = dict(os.environ, AWS_REGION="us-east-1", AWS_DEFAULT_REGION="us-east-1",
+               AWS_ACCESS_KEY_ID="local", AWS_SECRET_ACCESS_KEY="local",
+               AWS_EC2_METADATA_DISABLED="true", SESSION_TABLE=TABLE)
+    env.pop("AWS_PROFILE", None)
+    env.pop("AWS_SESSION_TOKEN", None)
+
+    moto_port = free_port()
+    moto = start("moto", [os.path.join(VENV_BIN, "moto_server"), "-H", "127.0.0.1", "-p", str(moto_port)], env)
+    wait_port(moto_port, moto, 30)
+    env["AWS_ENDPOINT_URL_DYNAMODB"] = f"http://127.0.0.1:{moto_port}"
+    subprocess.run([os.path.join(VENV_BIN, "python"), "scripts/local_table.py", TABLE], env=env, cwd=ROOT, check=True)
+
+    subprocess.run(["cargo", "build", "--quiet", "--bins"], cwd=ROOT, check=True)
+    ctl = os.path.join(ROOT, "target", "debug", "sessionctl")
+    subprocess.run([ctl, "create", "demo", "--token", DEMO_TOKEN, "--ttl", "1h"], env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+    alice = subprocess.run([ctl, "create", "alice", "--ttl", "1h"], env=env, check=True,
+                           capture_output=True, text=True).stdout.strip()
+    revoked = subprocess.run([ctl, "create", "mallory"], env=env, check=True,
+                             capture_output=True, text=True).stdout.strip()
+    subprocess.run([ctl, "revoke", revoked], env=env, check=True, stderr=subprocess.DEVNULL)
+
+    # An expired session that DynamoDB's TTL has not deleted yet.
+    import boto3
+    expired = "expired-session-token-e2e"
+    boto3.client("dynamodb", endpoint_url=env["AWS_ENDPOINT_URL_DYNAMODB"], region_name="us-east-1",
+                 aws_access_key_id="local", aws_secret_access_key="local").put_item(
+        TableName=TABLE,
+        Item={"session_id": {"S": hashlib.sha256(expired.encode()).hexdigest()},
+              "username": {"S": "old"}, "expires_at": {"N": str(int(time.time()) - 60)}})
+
+    fn_port = free_port()
+    watch = start("watch", [os.path.join(VENV_BIN, "cargo-lambda"), "lambda", "watch", "-A", "127.0.0.1",
+                            "-P", str(fn_port), "--bin", "get-session"], env)
+    wait_port(fn_port, watch, 600)
+    url = f"http://127.0.0.1:{fn_port}/session"  # the URL scripts/dev prints
+
+    # The first call may wait for the build; give it time.
+    deadline = time.time() + 600
+    while True:
+        try:
+            status, _, _ = http(url)
+            if status == 200:
+                break
+        except OSError:
+            pass
+        if time.time() > deadline:
+            raise SystemExit("the function never answered")
+        time.sleep(1)
+
+    cases = [
+        ("live via x-dr-session", "GET", {"x-dr-session": DEMO_TOKEN}, 200, {"username": "demo"}),
+        ("live via Bearer", "GET", {"Authorization": f"Bearer {alice}"}, 200, {"username": "alice"}),
+        ("live via cookie", "GET", {"Cookie": f"theme=dark; session={DEMO_TOKEN}"}, 200, {"username": "demo"}),
+        ("unknown token", "GET", {"x-dr-session": "unknown-token-123"}, 200, {}),
+        ("revoked token", "GET", {"x-dr-session": revoked}, 200, {}),
+        ("expired token", "GET", {"x-dr-session": expired}, 200, {}),
+        ("absent token", "GET", {}, 200, {}),
+        ("malformed token", "GET", {"x-dr-session": "not a token!"}, 400, "invalid_session_token"),
+        ("token over 512 bytes", "GET", {"x-dr-session": "a" * 513}, 400, "invalid_session_token"),
+        ("POST", "POST", {"x-dr-session": DEMO_TOKEN}, 405, "method_not_allowed"),
+    ]
+    for name, method, headers, want_status, want in cases:
+        status, resp_headers, body = http(url, method, headers)
+        lower = {k.lower(): v for k, v in resp_headers.items()}
+        data = json.loads(body)
+        ok = status == want_status and lower.get("content-type") == "application/json" \
+            and lower.get("cache-control") == "no-store"
+        if isinstance(want, dict):
+            ok = ok and data == want
+        else:
+            ok = ok and data.get("error_code") == want and is_uuid(data.get("op_id")) and data.get("message")
+        check(f"HTTP {name}: {want_status}", ok, f"{status} {body}")
+        for secret in (DEMO_TOKEN, alice, expired, revoked):
+            if secret in body:
+                check(f"HTTP {name}: token not echoed", False, body)
+
+    expected = json.load(open(os.path.join(ROOT, "events", "expected.json")))["events"]
+    for rel, want in sorted(expected.items()):
+        out = subprocess.run([os.path.join(VENV_BIN, "cargo-lambda"), "lambda", "invoke", "-A", "127.0.0.1",
+                              "-P", str(fn_port), "get-session", "--data-file", os.path.join("events", rel)],
+                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+        try:
+            resp = json.loads(out.stdout)
+            body = json.loads(resp["body"])
+        except (ValueError, KeyError) as e:
+            check(f"invoke {rel}", False, f"{e}: {out.stdout} {out.stderr}")
+            continue
+        ok = resp.get("statusCode") == want["status"]
+        if "error_code" in want:
+            ok = ok and body.get("error_code") == want["error_code"] and is_uuid(body.get("op_id"))
+        else:
+            ok = ok and body.get("username") == want.get("username")
+        check(f"invoke {rel}: {want['status']}", ok, out.stdout)
+
+    # The log never carries a token.
+    with open(os.path.join(RUN_DIR, "e2e-watch.log")) as f:
+        logs = f.read()
+    check("function log has one line per request with op_id", logs.count("op_id=") >= len(cases) + len(expected))
+    for secret in (DEMO_TOKEN, alice, expired, revoked):
+        check("token absent from function log", secret not in logs)
+
+    print(f"\n{len(failures)} failure(s)" if failures else "\nend-to-end: all passed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    try:
+        code = main()
+    finally:
+        stop_all()
+    sys.exit(code)

@@ -1,0 +1,197 @@
+//! Property tests over hostile and odd input: random header bytes, mixed case,
+//! duplicates, whitespace, padding, percent-encoding, many cookies, huge values. The
+//! request goes through the real handler with an in-memory store (the store's own
+//! behaviour is covered against moto elsewhere).
+//!
+//! Invariants: no panic; the status is 200, 400, 405 or 500; every non-200 body is a full
+//! ResponseError whose op_id is the invocation id; the token never appears in a response.
+
+use std::collections::HashMap;
+
+use get_session::session::{unix_now, KeyScheme, SessionKey, SessionRecord, Username};
+use get_session::store::{SessionStore, StoreError};
+use get_session::token::{self, CookieName, SessionToken};
+use get_session::{App, Config};
+use lambda_http::http::{HeaderName, HeaderValue, Method};
+use lambda_http::{Body, Context, Request, RequestExt};
+use proptest::prelude::*;
+use serde_json::Value;
+
+const LIVE: &str = "live-token-abcdefghijklmnop";
+const REQUEST_ID: &str = "6f1c2b1e-2c1a-4a8e-9c3f-0d9e8b7a6c5d";
+
+struct MemoryStore(HashMap<String, SessionRecord>);
+
+impl SessionStore for MemoryStore {
+    async fn find(&self, key: &SessionKey) -> Result<Option<SessionRecord>, StoreError> {
+        Ok(self.0.get(key.as_str()).cloned())
+    }
+}
+
+fn app() -> App<MemoryStore> {
+    let key = SessionKey::derive(
+        &SessionToken::parse(LIVE.as_bytes()).unwrap(),
+        KeyScheme::Sha256,
+    );
+    let record = SessionRecord {
+        username: Username::new("alice").unwrap(),
+        expires_at: unix_now() + 3600,
+    };
+    let config =
+        Config::from_lookup(|k| (k == "SESSION_TABLE").then(|| "sessions".to_owned())).unwrap();
+    App::new(
+        MemoryStore(HashMap::from([(key.as_str().to_owned(), record)])),
+        &config,
+    )
+}
+
+/// Bytes a header value may hold (no control characters but HTAB), any length up to `max`.
+fn header_bytes(max: usize) -> impl Strategy<Value = Vec<u8>> {
+    prop::collection::vec(
+        prop_oneof![Just(b'\t'), 0x20u8..=0x7e, 0x80u8..=0xff],
+        0..max,
+    )
+}
+
+/// Token-like text: mostly the allowed set, sometimes padding, spaces or stray bytes.
+fn tokenish() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        4 => "[A-Za-z0-9._~+/-]{1,40}={0,2}".prop_map(String::into_bytes),
+        1 => "[A-Za-z0-9]{1,10}=[A-Za-z0-9]{1,10}".prop_map(String::into_bytes),
+        1 => Just(LIVE.as_bytes().to_vec()),
+        1 => Just(vec![b'a'; 512]),
+        1 => Just(vec![b'a'; 513]),
+        1 => "[ -~]{0,30}".prop_map(String::into_bytes),
+        1 => header_bytes(64),
+        1 => "(%[0-9A-Fa-f]{2}|%[g-z]{1,2}|[a-z]){1,20}".prop_map(String::into_bytes),
+    ]
+}
+
+fn header() -> impl Strategy<Value = (String, Vec<u8>)> {
+    let name = prop_oneof![
+        Just("x-dr-session"),
+        Just("X-DR-Session"),
+        Just("authorization"),
+        Just("Authorization"),
+        Just("cookie"),
+        Just("accept"),
+    ];
+    let value = prop_oneof![
+        3 => tokenish(),
+        1 => tokenish().prop_map(|t| [b"Bearer ".as_slice(), &t].concat()),
+        1 => tokenish().prop_map(|t| [b"bEaReR\t ".as_slice(), &t].concat()),
+        1 => Just(b"Bearer".to_vec()),
+        1 => Just(b"Basic dXNlcjpwYXNz".to_vec()),
+        1 => prop::collection::vec(("[a-z]{1,8}", tokenish()), 0..40).prop_map(|pairs| {
+            let mut out = Vec::new();
+            for (i, (name, value)) in pairs.into_iter().enumerate() {
+                if i > 0 {
+                    out.extend_from_slice(b"; ");
+                }
+                out.extend_from_slice(if i % 3 == 0 { b"session" } else { name.as_bytes() });
+                out.push(b'=');
+                out.extend_from_slice(&value);
+            }
+            out
+        }),
+        1 => tokenish().prop_map(|t| [b"session=\"".as_slice(), &t, b"\"".as_slice()].concat()),
+        1 => (header_bytes(16), 100..2000usize).prop_map(|(chunk, times)| chunk.repeat(times)),
+    ];
+    (name.prop_map(str::to_owned), value)
+}
+
+fn method() -> impl Strategy<Value = Method> {
+    prop_oneof![
+        6 => Just(Method::GET),
+        1 => Just(Method::POST),
+        1 => Just(Method::HEAD),
+        1 => Just(Method::OPTIONS),
+        1 => Just(Method::DELETE),
+    ]
+}
+
+fn build(method: Method, headers: &[(String, Vec<u8>)]) -> Option<Request> {
+    let mut req = Request::new(Body::Empty);
+    *req.method_mut() = method;
+    for (name, value) in headers {
+        let value = HeaderValue::from_bytes(value).ok()?;
+        req.headers_mut()
+            .append(HeaderName::from_bytes(name.as_bytes()).ok()?, value);
+    }
+    let mut context = Context::default();
+    context.request_id = REQUEST_ID.to_owned();
+    Some(req.with_lambda_context(context))
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn handler_answers_every_request_within_the_contract(
+        method in method(),
+        headers in prop::collection::vec(header(), 0..6),
+    ) {
+        let Some(req) = build(method.clone(), &headers) else { return Ok(()) };
+        let response = runtime().block_on(app().handle(&req));
+        let status = response.status().as_u16();
+        prop_assert!([200, 400, 405, 500].contains(&status), "status {}", status);
+        prop_assert_eq!(&response.headers()["content-type"], "application/json");
+        prop_assert_eq!(&response.headers()["cache-control"], "no-store");
+        let Body::Text(text) = response.body() else { panic!("text body expected") };
+        let body: Value = serde_json::from_str(text).unwrap();
+        if status == 200 {
+            let obj = body.as_object().unwrap();
+            prop_assert!(obj.is_empty() || (obj.len() == 1 && obj["username"] == "alice"), "{}", body);
+        } else {
+            let obj = body.as_object().unwrap();
+            prop_assert_eq!(obj.len(), 3);
+            prop_assert!(obj["error_code"].as_str().is_some_and(|c| !c.is_empty()));
+            prop_assert!(obj["message"].as_str().is_some_and(|m| !m.is_empty()));
+            prop_assert_eq!(&obj["op_id"], REQUEST_ID);
+        }
+        if method != Method::GET {
+            prop_assert_eq!(status, 405);
+        }
+        // No token-like value sent (8+ bytes, so no accidental match with fixed text) comes back.
+        for (_, value) in &headers {
+            if value.len() >= 8 {
+                if let Ok(s) = std::str::from_utf8(value) {
+                    prop_assert!(!text.contains(s), "echoed {:?}", s);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn extracted_tokens_are_always_well_formed(headers in prop::collection::vec(header(), 0..6)) {
+        let Some(req) = build(Method::GET, &headers) else { return Ok(()) };
+        if let Ok(Some((_, token))) = token::extract(req.headers(), &CookieName::default()) {
+            let t = token.expose().as_bytes();
+            prop_assert!(!t.is_empty() && t.len() <= 512);
+            let body_len = t.len() - t.iter().rev().take_while(|&&b| b == b'=').count();
+            prop_assert!(body_len > 0);
+            prop_assert!(t[..body_len].iter().all(|&b| b.is_ascii_alphanumeric() || b"-._~+/".contains(&b)));
+        }
+    }
+
+    #[test]
+    fn a_valid_token_in_any_source_is_found(
+        token in "[A-Za-z0-9._~+/-]{1,500}={0,2}",
+        source in 0..3usize,
+    ) {
+        let header = match source {
+            0 => ("x-dr-session".to_owned(), token.clone().into_bytes()),
+            1 => ("authorization".to_owned(), format!("Bearer {token}").into_bytes()),
+            _ => ("cookie".to_owned(), format!("a=1; session={token}; b=2").into_bytes()),
+        };
+        let req = build(Method::GET, &[header]).unwrap();
+        let found = token::extract(req.headers(), &CookieName::default()).unwrap().unwrap();
+        prop_assert_eq!(found.1.expose(), token.as_str());
+    }
+}

@@ -1,0 +1,129 @@
+//! The `sessionctl` binary against the local DynamoDB: what it writes is what
+//! `GET /session` reads, and its failures are clear sentences with a non-zero exit.
+
+mod common;
+
+use std::process::{Command, Output};
+
+use common::*;
+use serde_json::json;
+
+fn sessionctl(table: Option<&str>, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sessionctl"));
+    cmd.args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", "/nonexistent")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ACCESS_KEY_ID", "local")
+        .env("AWS_SECRET_ACCESS_KEY", "local")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_ENDPOINT_URL_DYNAMODB", endpoint());
+    if let Some(table) = table {
+        cmd.env("SESSION_TABLE", table);
+    }
+    match stdin {
+        None => cmd.output().unwrap(),
+        Some(input) => {
+            use std::io::Write;
+            cmd.stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped());
+            let mut child = cmd.spawn().unwrap();
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(input.as_bytes())
+                .unwrap();
+            child.wait_with_output().unwrap()
+        }
+    }
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[tokio::test]
+async fn create_show_revoke_round_trip_through_the_function() {
+    let client = client(&endpoint()).await;
+    let table = new_table(&client).await;
+
+    let out = sessionctl(Some(&table), &["create", "alice", "--ttl", "30m"], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let token = text(&out.stdout).trim().to_owned();
+    assert_eq!(token.len(), 64, "256-bit hex token: {token:?}");
+    assert!(token.bytes().all(|b| b.is_ascii_hexdigit()));
+    assert!(
+        !text(&out.stderr).contains(&token),
+        "the token is printed once, on stdout"
+    );
+
+    let out = sessionctl(Some(&table), &["show", &token], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let shown = text(&out.stdout);
+    assert!(shown.contains("alice") && shown.contains("live"), "{shown}");
+
+    let app = app(&client, &config(&table, &[]));
+    let get = || async {
+        let event = event_json(Kind::HttpApiV2, "GET", &[("x-dr-session", &token)], None);
+        parts(&app.handle(&request(&event, &invocation_id())).await)
+    };
+    assert_eq!(get().await, (200, json!({"username": "alice"})));
+
+    let out = sessionctl(Some(&table), &["revoke", "-"], Some(&format!("{token}\n")));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(get().await, (200, json!({})));
+
+    let out = sessionctl(Some(&table), &["show", &token], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("no such session"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[tokio::test]
+async fn fixed_token_for_fixtures() {
+    let client = client(&endpoint()).await;
+    let table = new_table(&client).await;
+    let out = sessionctl(
+        Some(&table),
+        &["create", "demo", "--token", "fixture-token-1"],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout).trim(), "fixture-token-1");
+    let out = sessionctl(
+        Some(&table),
+        &["create", "demo", "--token", "bad token"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("malformed"));
+}
+
+#[test]
+fn clear_errors() {
+    let cases: [(Option<&str>, &[&str], &str); 4] = [
+        (Some("no-such-table"), &["show", "abc"], "does not exist"),
+        (None, &["show", "abc"], "SESSION_TABLE"),
+        (Some("sessions"), &["show", "not a token"], "malformed"),
+        (
+            Some("sessions"),
+            &["create", "alice", "--ttl", "forever"],
+            "--ttl",
+        ),
+    ];
+    for (table, args, needle) in cases {
+        let out = sessionctl(table, args, None);
+        assert!(!out.status.success(), "{args:?}");
+        assert!(
+            text(&out.stderr).contains(needle),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+    }
+}
