@@ -4,25 +4,16 @@
 //! API Gateway event JSON into a `lambda_http::Request`. Figures are best read as ratios
 //! to it (`scripts/bench` prints them).
 
-use std::collections::HashMap;
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use get_session::session::{unix_now, KeyScheme, SessionKey, SessionRecord, Username};
-use get_session::store::{SessionStore, StoreError};
+use get_session::store::MemoryStore;
 use get_session::token::{self, CookieName, SessionToken};
 use get_session::{App, Config};
 use lambda_http::{Context, Request, RequestExt};
 
 const TOKEN: &str = "3f8a1c9e0b7d4f2a6c5e8b1d9f0a2c4e6b8d0f1a3c5e7b9d2f4a6c8e0b1d3f5a";
-
-struct MemoryStore(HashMap<String, SessionRecord>);
-
-impl SessionStore for MemoryStore {
-    async fn find(&self, key: &SessionKey) -> Result<Option<SessionRecord>, StoreError> {
-        Ok(self.0.get(key.as_str()).cloned())
-    }
-}
 
 fn event(headers: &str) -> String {
     format!(
@@ -61,10 +52,7 @@ fn benches(c: &mut Criterion) {
     };
     let config =
         Config::from_lookup(|k| (k == "SESSION_TABLE").then(|| "sessions".to_owned())).unwrap();
-    let app = App::new(
-        MemoryStore(HashMap::from([(key.as_str().to_owned(), record)])),
-        &config,
-    );
+    let app = App::new(MemoryStore::default().with(&key, record), &config);
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();

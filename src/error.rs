@@ -8,7 +8,7 @@
 use lambda_http::http::StatusCode;
 
 use crate::store::{StoreError, StoreFailure};
-use crate::token::TokenError;
+use crate::token::{Malformed, Source, TokenError};
 
 /// A request that ends in a `ResponseError`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,6 +63,36 @@ impl ApiError {
             }
             .to_owned(),
         }
+    }
+
+    /// One error of every kind the function can answer (every source x reason, every store
+    /// failure). Tests use it to check that a response's message is one of these fixed
+    /// sentences, so nothing from the request can be echoed.
+    pub fn every_kind() -> Vec<ApiError> {
+        let mut all = vec![ApiError::MethodNotAllowed];
+        for source in [Source::Header, Source::Bearer, Source::Cookie] {
+            for reason in [
+                Malformed::Empty,
+                Malformed::TooLong,
+                Malformed::BadCharacter,
+                Malformed::BadEncoding,
+                Malformed::Conflicting,
+            ] {
+                all.push(ApiError::InvalidToken(TokenError { source, reason }));
+            }
+        }
+        for failure in [
+            StoreFailure::Unavailable,
+            StoreFailure::Throttled,
+            StoreFailure::Misconfigured,
+            StoreFailure::RecordInvalid,
+        ] {
+            all.push(ApiError::Store(StoreError {
+                failure,
+                cause: String::new(),
+            }));
+        }
+        all
     }
 
     /// What the log line may say about the cause (never secret, never SDK text).
@@ -124,6 +154,17 @@ mod tests {
             assert_eq!(err.code(), code);
             assert!(err.message().ends_with('.'));
         }
+    }
+
+    #[test]
+    fn every_kind_has_a_distinct_message_and_a_code_per_status() {
+        let all = ApiError::every_kind();
+        assert_eq!(all.len(), 1 + 15 + 4);
+        let messages: std::collections::HashSet<_> = all.iter().map(ApiError::message).collect();
+        assert_eq!(messages.len(), all.len());
+        let codes: std::collections::HashSet<_> =
+            all.iter().map(|e| (e.code(), e.status())).collect();
+        assert_eq!(codes.len(), 6);
     }
 
     #[test]

@@ -198,7 +198,6 @@ fn log_request(op_id: &str, result: &Result<Outcome, ApiError>, status: StatusCo
 mod tests {
     //! The HTTP mapping with an in-memory store: every outcome, through real
     //! `lambda_http` requests built from JSON events.
-    use std::collections::HashMap;
     use std::io::Write;
     use std::sync::{Arc, Mutex};
 
@@ -207,58 +206,49 @@ mod tests {
 
     use super::*;
     use crate::session::SessionRecord;
-    use crate::store::{StoreError, StoreFailure};
+    use crate::store::{MemoryStore, StoreError, StoreFailure};
     use crate::token::SessionToken;
 
     const REQUEST_ID: &str = "8f5e2a44-5c1e-4b8e-9b7a-3f0d2c1e9a77";
 
-    #[derive(Default)]
-    struct MemoryStore(HashMap<String, Result<SessionRecord, StoreError>>);
-
-    impl SessionStore for MemoryStore {
-        async fn find(&self, key: &SessionKey) -> Result<Option<SessionRecord>, StoreError> {
-            self.0.get(key.as_str()).cloned().transpose()
-        }
-    }
-
-    fn key(token: &str) -> String {
+    fn key(token: &str) -> SessionKey {
         SessionKey::derive(
             &SessionToken::parse(token.as_bytes()).unwrap(),
             KeyScheme::Sha256,
         )
-        .as_str()
-        .to_owned()
     }
 
-    fn record(user: &str, expires_at: i64) -> Result<SessionRecord, StoreError> {
-        Ok(SessionRecord {
+    fn record(user: &str, expires_at: i64) -> SessionRecord {
+        SessionRecord {
             username: Username::new(user).unwrap(),
             expires_at,
-        })
+        }
+    }
+
+    fn failure(failure: StoreFailure, cause: &str) -> StoreError {
+        StoreError {
+            failure,
+            cause: cause.into(),
+        }
     }
 
     fn app() -> App<MemoryStore> {
         let now = unix_now();
-        let mut store = MemoryStore::default();
-        store
-            .0
-            .insert(key("live-token"), record("alice", now + 3600));
-        store.0.insert(key("expired-token"), record("bob", now - 1));
-        store.0.insert(key("expiring-now"), record("carol", now));
-        store.0.insert(
-            key("broken-token"),
-            Err(StoreError {
-                failure: StoreFailure::RecordInvalid,
-                cause: "username missing".into(),
-            }),
-        );
-        store.0.insert(
-            key("throttled-token"),
-            Err(StoreError {
-                failure: StoreFailure::Throttled,
-                cause: "ProvisionedThroughputExceededException".into(),
-            }),
-        );
+        let store = MemoryStore::default()
+            .with(&key("live-token"), record("alice", now + 3600))
+            .with(&key("expired-token"), record("bob", now - 1))
+            .with(&key("expiring-now"), record("carol", now))
+            .failing(
+                &key("broken-token"),
+                failure(StoreFailure::RecordInvalid, "username missing"),
+            )
+            .failing(
+                &key("throttled-token"),
+                failure(
+                    StoreFailure::Throttled,
+                    "ProvisionedThroughputExceededException",
+                ),
+            );
         let config =
             Config::from_lookup(|k| (k == "SESSION_TABLE").then(|| "sessions".to_owned())).unwrap();
         App::new(store, &config)
@@ -440,7 +430,10 @@ mod tests {
         for token in tokens.iter().chain(&["bad token"]) {
             assert!(!logs.contains(token), "token {token} logged: {logs}");
             if *token != "bad token" {
-                assert!(!logs.contains(&key(token)), "hash of {token} logged");
+                assert!(
+                    !logs.contains(key(token).as_str()),
+                    "hash of {token} logged"
+                );
             }
         }
     }

@@ -47,6 +47,31 @@ pub trait SessionStore: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Option<SessionRecord>, StoreError>> + Send;
 }
 
+/// An in-memory store for tests and benchmarks of everything but DynamoDB: each key
+/// answers a record or a chosen failure.
+#[derive(Debug, Default, Clone)]
+pub struct MemoryStore(HashMap<String, Result<SessionRecord, StoreError>>);
+
+impl MemoryStore {
+    /// Stores `record` under `key`.
+    pub fn with(mut self, key: &SessionKey, record: SessionRecord) -> Self {
+        self.0.insert(key.as_str().to_owned(), Ok(record));
+        self
+    }
+
+    /// Makes a lookup of `key` fail with `error`.
+    pub fn failing(mut self, key: &SessionKey, error: StoreError) -> Self {
+        self.0.insert(key.as_str().to_owned(), Err(error));
+        self
+    }
+}
+
+impl SessionStore for MemoryStore {
+    async fn find(&self, key: &SessionKey) -> Result<Option<SessionRecord>, StoreError> {
+        self.0.get(key.as_str()).cloned().transpose()
+    }
+}
+
 /// The kinds of store failure a client can be told apart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StoreFailure {
