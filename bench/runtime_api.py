@@ -13,11 +13,13 @@ so drift on a shared machine hits them alike):
   size      the stripped binary
 
 and, for get-session, throughput with AWS_LAMBDA_MAX_CONCURRENCY = 1, 2, 4, 8 (several
-/next in flight at once), checking every answer.
+/next in flight at once) against the store behind a small network delay, checking every
+answer.
 
 Usage: runtime_api.py --build NAME=PATH [...] --env K=V [...] [--runs 5] [--warm 300]
 """
 import argparse
+import asyncio
 import json
 import os
 import queue
@@ -32,10 +34,18 @@ PREFIX = "/2018-06-01/runtime"
 
 
 class RuntimeApi:
+    """One server per process run: a poll still in flight from a killed process can then
+    never take (and lose) the next process's events."""
+
     def __init__(self):
-        self.pending = queue.Queue()
         self.lock = threading.Lock()
-        self.reset()
+        self.cond = threading.Condition(self.lock)
+        self.pending = queue.Queue()
+        self.first_next = None
+        self.sent = {}
+        self.done = {}
+        self.init_error = None
+        self.closed = False
         api = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -61,7 +71,8 @@ class RuntimeApi:
                         request_id, body = api.pending.get(timeout=0.5)
                         break
                     except queue.Empty:
-                        continue
+                        if api.closed:
+                            return
                 headers = {
                     "Lambda-Runtime-Aws-Request-Id": request_id,
                     "Lambda-Runtime-Deadline-Ms": str(int(time.time() * 1000) + 30000),
@@ -90,16 +101,14 @@ class RuntimeApi:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
+        self.server.handle_error = lambda *args: None  # a killed process's broken connection
         self.address = f"127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
-    def reset(self):
-        with self.lock:
-            self.first_next = None
-            self.sent = {}
-            self.done = {}
-            self.init_error = None
-            self.cond = threading.Condition(self.lock)
+    def close(self):
+        self.closed = True
+        self.server.shutdown()
+        self.server.server_close()
 
     def cond_notify(self):
         self.cond.notify_all()
@@ -125,17 +134,50 @@ class RuntimeApi:
         return [self.done[i] for i in ids]
 
 
-def start(api, path, env, extra_env=None):
-    api.reset()
+class DelayProxy:
+    """TCP proxy to the local DynamoDB that holds each response back `delay` seconds, as
+    the network to a real DynamoDB would (a few ms): concurrency pays off by overlapping
+    that wait, which a local store answering in microseconds would hide."""
+
+    def __init__(self, upstream, delay):
+        host, port = upstream.split("//", 1)[1].rsplit(":", 1)
+        self.upstream, self.delay = (host, int(port)), delay
+        self.loop = asyncio.new_event_loop()
+        threading.Thread(target=self.loop.run_forever, daemon=True).start()
+        server = asyncio.run_coroutine_threadsafe(
+            asyncio.start_server(self.handle, "127.0.0.1", 0), self.loop).result()
+        self.url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+
+    async def handle(self, reader, writer):
+        up_reader, up_writer = await asyncio.open_connection(*self.upstream)
+
+        async def pipe(src, dst, delay):
+            try:
+                while data := await src.read(65536):
+                    if delay:
+                        await asyncio.sleep(delay)
+                    dst.write(data)
+                    await dst.drain()
+            except (ConnectionError, OSError):
+                pass
+            finally:
+                dst.close()
+
+        await asyncio.gather(pipe(reader, up_writer, 0), pipe(up_reader, writer, self.delay))
+
+
+def start(path, env, extra_env=None):
+    api = RuntimeApi()
     full_env = dict(env, AWS_LAMBDA_RUNTIME_API=api.address, **(extra_env or {}))
     t0 = time.perf_counter()
     proc = subprocess.Popen([path], env=full_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 30
     while api.first_next is None:
         if proc.poll() is not None or time.time() > deadline:
+            api.close()
             raise RuntimeError(f"{path} did not reach /next (exit {proc.poll()}, init error {api.init_error})")
         time.sleep(0.0002)
-    return proc, api.first_next - t0
+    return api, proc, api.first_next - t0
 
 
 def peak_kib(pid):
@@ -146,13 +188,14 @@ def peak_kib(pid):
     return 0
 
 
-def stop(proc):
+def stop(api, proc):
     proc.kill()
     proc.wait()
+    api.close()
 
 
-def one_run(api, path, env, event, warm, check):
-    proc, init = start(api, path, env)
+def one_run(path, env, event, warm, check):
+    api, proc, init = start(path, env)
     try:
         rid = api.submit(event)
         (done_at, kind, body), = api.wait([rid])
@@ -168,11 +211,11 @@ def one_run(api, path, env, event, warm, check):
         return {"init": init, "cold": cold, "p50": lat[len(lat) // 2],
                 "p99": lat[min(len(lat) - 1, int(len(lat) * 0.99))], "hwm": peak_kib(proc.pid)}
     finally:
-        stop(proc)
+        stop(api, proc)
 
 
-def throughput(api, path, env, event, concurrency, n, check):
-    proc, _ = start(api, path, env, {"AWS_LAMBDA_MAX_CONCURRENCY": str(concurrency)})
+def throughput(path, env, event, concurrency, n, check):
+    api, proc, _ = start(path, env, {"AWS_LAMBDA_MAX_CONCURRENCY": str(concurrency)})
     try:
         time.sleep(0.2)  # let every worker reach /next
         api.wait([api.submit(event)])  # warm
@@ -188,7 +231,7 @@ def throughput(api, path, env, event, concurrency, n, check):
                 wrong += 1
         return n / elapsed, wrong
     finally:
-        stop(proc)
+        stop(api, proc)
 
 
 def checker(name):
@@ -210,6 +253,8 @@ def main():
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--warm", type=int, default=300)
     ap.add_argument("--json", help="write the figures here too")
+    ap.add_argument("--store-delay-ms", type=float, default=5.0,
+                    help="network delay added to the store for the concurrency runs")
     args = ap.parse_args()
 
     env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME")}
@@ -219,12 +264,10 @@ def main():
     env.update(dict(kv.split("=", 1) for kv in args.env))
     builds = dict(b.split("=", 1) for b in args.build)
     event = open(args.event, "rb").read()
-    api = RuntimeApi()
-
     runs = {name: [] for name in builds}
     for _ in range(args.runs):
         for name, path in builds.items():
-            runs[name].append(one_run(api, path, env, event, args.warm, checker(name)))
+            runs[name].append(one_run(path, env, event, args.warm, checker(name)))
 
     med = {name: {k: statistics.median(r[k] for r in rs) for k in rs[0]} for name, rs in runs.items()}
     for name, path in builds.items():
@@ -232,8 +275,10 @@ def main():
 
     conc = {}
     if "get-session" in builds:
+        proxy = DelayProxy(env["AWS_ENDPOINT_URL_DYNAMODB"], args.store_delay_ms / 1000)
+        slow_env = dict(env, AWS_ENDPOINT_URL_DYNAMODB=proxy.url)
         for c in (1, 2, 4, 8):
-            conc[c] = throughput(api, builds["get-session"], env, event, c, 400, checker("get-session"))
+            conc[c] = throughput(builds["get-session"], slow_env, event, c, 400, checker("get-session"))
 
     ms = lambda s: f"{s * 1000:.2f} ms"
     print(f"\nmedians of {args.runs} runs, {args.warm} warm invocations each\n")
@@ -250,6 +295,7 @@ def main():
                   f"peak RSS {g['hwm'] / f['hwm']:.2f}x, size {g['size'] / f['size']:.2f}x")
     if conc:
         base = conc[1][0]
+        print(f"\nconcurrency: 400 invocations queued at once, store {args.store_delay_ms:g} ms away")
         print("\n| AWS_LAMBDA_MAX_CONCURRENCY | invocations/s | vs 1 | wrong answers |")
         print("|---|---|---|---|")
         for c, (rate, wrong) in conc.items():

@@ -7,16 +7,30 @@ use std::sync::Arc;
 use get_session::{store, App, Config, DynamoStore};
 use lambda_http::{service_fn, Error, Request};
 
-#[tokio::main]
-async fn main() -> Result<(), Error> {
+fn main() -> Result<(), Error> {
+    // Classic Lambda sends one request at a time: a current-thread runtime starts faster
+    // and spawns no idle workers. Lambda Managed Instances set AWS_LAMBDA_MAX_CONCURRENCY
+    // and get a multi-threaded runtime serving that many requests at once.
+    let concurrent = std::env::var("AWS_LAMBDA_MAX_CONCURRENCY")
+        .ok()
+        .and_then(|v| v.trim().parse::<u32>().ok())
+        .is_some_and(|n| n > 1);
+    let mut runtime = if concurrent {
+        tokio::runtime::Builder::new_multi_thread()
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+    };
+    runtime.enable_all().build()?.block_on(serve())
+}
+
+async fn serve() -> Result<(), Error> {
     get_session::telemetry::init();
     let config = Config::from_env().inspect_err(|e| tracing::error!(error = %e, "init failed"))?;
     let client = aws_sdk_dynamodb::Client::new(&store::sdk_config_loader().load().await);
     let store = DynamoStore::new(client, &config.table, config.consistent_read);
     let app = Arc::new(App::new(store, &config));
 
-    // Sequential on classic Lambda; concurrent when AWS_LAMBDA_MAX_CONCURRENCY > 1
-    // (Lambda Managed Instances).
+    // Sequential unless AWS_LAMBDA_MAX_CONCURRENCY > 1.
     lambda_http::run_concurrent(service_fn(move |req: Request| {
         let app = Arc::clone(&app);
         async move { Ok::<_, Infallible>(app.handle(&req).await) }
