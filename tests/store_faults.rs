@@ -62,6 +62,37 @@ async fn fake_endpoint_serves_a_session() {
 }
 
 #[tokio::test]
+async fn one_consistent_projected_get_item_keyed_by_the_token_hash() {
+    let (fake, app) = fixture(Behavior::Item(live_item())).await;
+    call(&app, &invocation_id()).await;
+    assert_eq!(fake.requests(), 1);
+    let body: serde_json::Value = serde_json::from_str(&fake.last_body()).unwrap();
+    assert_eq!(body["TableName"], "sessions");
+    assert_eq!(body["ConsistentRead"], true);
+    assert_eq!(body["ProjectionExpression"], "#u, #e");
+    assert_eq!(
+        body["ExpressionAttributeNames"],
+        json!({"#u": "username", "#e": "expires_at"})
+    );
+    // sha256("some-token"): the raw token never goes to the store.
+    let key = get_session::session::SessionKey::derive(
+        &get_session::token::SessionToken::parse(b"some-token").unwrap(),
+        get_session::session::KeyScheme::Sha256,
+    );
+    assert_eq!(body["Key"], json!({"session_id": {"S": key.as_str()}}));
+    assert!(!fake.last_body().contains("some-token"));
+
+    let client = client(&fake.url).await;
+    let eventual = common::app(
+        &client,
+        &config("sessions", &[("SESSION_CONSISTENT_READ", "false")]),
+    );
+    call(&eventual, &invocation_id()).await;
+    let body: serde_json::Value = serde_json::from_str(&fake.last_body()).unwrap();
+    assert_eq!(body["ConsistentRead"], false);
+}
+
+#[tokio::test]
 async fn hung_store_is_500_unavailable_then_recovers() {
     let (fake, app) = fixture(Behavior::Hang).await;
     let op_id = invocation_id();

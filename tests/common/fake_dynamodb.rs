@@ -32,6 +32,7 @@ pub struct FakeDynamo {
     pub url: String,
     behavior: Arc<Mutex<Behavior>>,
     requests: Arc<AtomicUsize>,
+    last_body: Arc<Mutex<String>>,
 }
 
 impl FakeDynamo {
@@ -40,21 +41,28 @@ impl FakeDynamo {
         let url = format!("http://{}", listener.local_addr().unwrap());
         let behavior = Arc::new(Mutex::new(behavior));
         let requests = Arc::new(AtomicUsize::new(0));
-        let (b, r) = (behavior.clone(), requests.clone());
+        let last_body = Arc::new(Mutex::new(String::new()));
+        let (b, r, l) = (behavior.clone(), requests.clone(), last_body.clone());
         tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
-                tokio::spawn(serve(stream, b.clone(), r.clone()));
+                tokio::spawn(serve(stream, b.clone(), r.clone(), l.clone()));
             }
         });
         FakeDynamo {
             url,
             behavior,
             requests,
+            last_body,
         }
     }
 
     pub fn set(&self, behavior: Behavior) {
         *self.behavior.lock().unwrap() = behavior;
+    }
+
+    /// The JSON body of the last request received.
+    pub fn last_body(&self) -> String {
+        self.last_body.lock().unwrap().clone()
     }
 
     /// Requests received so far.
@@ -63,7 +71,12 @@ impl FakeDynamo {
     }
 }
 
-async fn serve(mut stream: TcpStream, behavior: Arc<Mutex<Behavior>>, requests: Arc<AtomicUsize>) {
+async fn serve(
+    mut stream: TcpStream,
+    behavior: Arc<Mutex<Behavior>>,
+    requests: Arc<AtomicUsize>,
+    last_body: Arc<Mutex<String>>,
+) {
     let mut buf = Vec::new();
     loop {
         // Read one request: headers, then Content-Length bytes of body.
@@ -90,6 +103,8 @@ async fn serve(mut stream: TcpStream, behavior: Arc<Mutex<Behavior>>, requests: 
                 Ok(n) => buf.extend_from_slice(&chunk[..n]),
             }
         }
+        *last_body.lock().unwrap() =
+            String::from_utf8_lossy(&buf[header_end..header_end + len]).into_owned();
         buf.drain(..header_end + len);
         let n = requests.fetch_add(1, Ordering::SeqCst);
 
