@@ -37,6 +37,9 @@ pub const ATTEMPT_TIMEOUT: Duration = Duration::from_millis(1000);
 pub const OPERATION_TIMEOUT: Duration = Duration::from_millis(3000);
 /// Attempts per call under the standard retry mode.
 pub const MAX_ATTEMPTS: u32 = 3;
+/// First retry waits up to this long (with jitter), the second up to twice as long. The
+/// SDK's default (1 s) would spend most of the 3 s budget waiting.
+pub const INITIAL_BACKOFF: Duration = Duration::from_millis(100);
 
 /// Looks up session records by key.
 pub trait SessionStore: Send + Sync + 'static {
@@ -121,7 +124,11 @@ pub fn sdk_config_loader() -> ConfigLoader {
                 .operation_timeout(OPERATION_TIMEOUT)
                 .build(),
         )
-        .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS))
+        .retry_config(
+            RetryConfig::standard()
+                .with_max_attempts(MAX_ATTEMPTS)
+                .with_initial_backoff(INITIAL_BACKOFF),
+        )
 }
 
 /// The DynamoDB adapter. Cheap to clone; build it once at init.
