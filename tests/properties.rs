@@ -5,7 +5,8 @@
 //!
 //! Invariants: no panic; the status is 200, 400, 405 or 500; every non-200 body is a full
 //! ResponseError whose op_id is the invocation id and whose message is one of the fixed
-//! sentences (so the token, or anything else from the request, never appears in a response).
+//! sentences (so the token, or anything else from the request, never appears in a response);
+//! each request writes exactly one log line, which holds neither the token nor its hash.
 
 use get_session::error::ApiError;
 use get_session::session::{unix_now, KeyScheme, SessionKey, SessionRecord, Username};
@@ -16,6 +17,7 @@ use lambda_http::http::{HeaderName, HeaderValue, Method};
 use lambda_http::{Body, Context, Request, RequestExt};
 use proptest::prelude::*;
 use serde_json::Value;
+use std::sync::{Arc, Mutex, OnceLock};
 
 const LIVE: &str = "live-token-abcdefghijklmnop";
 const REQUEST_ID: &str = "6f1c2b1e-2c1a-4a8e-9c3f-0d9e8b7a6c5d";
@@ -32,6 +34,33 @@ fn app() -> App<MemoryStore> {
     let config =
         Config::from_lookup(|k| (k == "SESSION_TABLE").then(|| "sessions".to_owned())).unwrap();
     App::new(MemoryStore::default().with(&key, record), &config)
+}
+
+/// The log lines written so far (one process-wide subscriber; only the handler test logs).
+fn logs() -> &'static Arc<Mutex<Vec<u8>>> {
+    static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+    LOGS.get_or_init(|| {
+        let buffer = Arc::new(Mutex::new(Vec::new()));
+        let writer = Arc::clone(&buffer);
+        tracing_subscriber::fmt()
+            .json()
+            .with_max_level(tracing::Level::TRACE)
+            .with_writer(move || LogWriter(Arc::clone(&writer)))
+            .init();
+        buffer
+    })
+}
+
+struct LogWriter(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Every message the function can send. A message outside this set would carry request data.
@@ -135,7 +164,22 @@ proptest! {
         headers in prop::collection::vec(header(), 0..6),
     ) {
         let Some(req) = build(method.clone(), &headers) else { return Ok(()) };
+        let logs = logs();
+        logs.lock().unwrap().clear();
         let response = runtime().block_on(app().handle(&req));
+        let log = String::from_utf8_lossy(&logs.lock().unwrap()).into_owned();
+        prop_assert_eq!(log.lines().count(), 1, "one log line per request: {}", log);
+        for (_, value) in &headers {
+            // Any well-formed token sent (long enough not to match log vocabulary by chance).
+            let candidate = String::from_utf8_lossy(value).trim().trim_start_matches("Bearer ").to_owned();
+            if candidate.len() >= 12 {
+                if let Ok(token) = SessionToken::parse(candidate.as_bytes()) {
+                    prop_assert!(!log.contains(token.expose()), "token logged: {}", log);
+                    let hash = SessionKey::derive(&token, KeyScheme::Sha256);
+                    prop_assert!(!log.contains(hash.as_str()), "token hash logged: {}", log);
+                }
+            }
+        }
         let status = response.status().as_u16();
         prop_assert!([200, 400, 405, 500].contains(&status), "status {}", status);
         prop_assert_eq!(&response.headers()["content-type"], "application/json");
