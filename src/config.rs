@@ -8,6 +8,7 @@
 use std::fmt;
 
 use crate::session::KeyScheme;
+use crate::telemetry::Metrics;
 use crate::token::CookieName;
 
 /// Validated settings.
@@ -21,6 +22,10 @@ pub struct Config {
     pub key_scheme: KeyScheme,
     /// `SESSION_CONSISTENT_READ`: `true` (default) or `false`.
     pub consistent_read: bool,
+    /// `SESSION_METRICS_NAMESPACE`: CloudWatch metrics from the JSON request line, in this
+    /// namespace (unset: no metrics); the function's name (`AWS_LAMBDA_FUNCTION_NAME`) is
+    /// their dimension.
+    pub metrics: Option<Metrics>,
 }
 
 /// A setting that is missing or has a value the function does not accept.
@@ -104,11 +109,27 @@ impl Config {
             }
         };
 
+        let metrics = match get("SESSION_METRICS_NAMESPACE") {
+            None => None,
+            Some(namespace) if valid_namespace(&namespace) => Some(Metrics {
+                namespace,
+                function_name: get("AWS_LAMBDA_FUNCTION_NAME")
+                    .unwrap_or_else(|| "get-session".to_owned()),
+            }),
+            Some(_) => {
+                return Err(ConfigError {
+                    variable: "SESSION_METRICS_NAMESPACE",
+                    problem: "must be 1-255 characters of A-Z a-z 0-9 . - _ / # : and spaces, not starting with AWS/ (a CloudWatch namespace)".into(),
+                })
+            }
+        };
+
         Ok(Config {
             table,
             cookie_name,
             key_scheme,
             consistent_read,
+            metrics,
         })
     }
 }
@@ -120,6 +141,15 @@ fn valid_table_name(name: &str) -> bool {
             && name
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')))
+}
+
+/// CloudWatch's rule for custom namespaces.
+fn valid_namespace(ns: &str) -> bool {
+    (1..=255).contains(&ns.len())
+        && !ns.starts_with("AWS/")
+        && ns
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b" .-_/#:".contains(&b))
 }
 
 #[cfg(test)]
@@ -141,6 +171,23 @@ mod tests {
         assert_eq!(c.cookie_name.as_str(), "session");
         assert_eq!(c.key_scheme, KeyScheme::Sha256);
         assert!(c.consistent_read);
+        assert_eq!(c.metrics, None);
+    }
+
+    #[test]
+    fn metrics_namespace_turns_metrics_on_for_the_function() {
+        let c = config(&[
+            ("SESSION_TABLE", "sessions"),
+            ("SESSION_METRICS_NAMESPACE", "DR/Sessions"),
+            ("AWS_LAMBDA_FUNCTION_NAME", "prod-get-session"),
+        ])
+        .unwrap();
+        let m = c.metrics.unwrap();
+        assert_eq!((m.namespace.as_str(), m.function_name.as_str()), ("DR/Sessions", "prod-get-session"));
+        for bad in ["AWS/Lambda", "a\"b", &"x".repeat(256)] {
+            let e = config(&[("SESSION_TABLE", "sessions"), ("SESSION_METRICS_NAMESPACE", bad)]).unwrap_err();
+            assert_eq!(e.variable, "SESSION_METRICS_NAMESPACE");
+        }
     }
 
     #[test]

@@ -3,16 +3,19 @@
 //!
 //! Messages are fixed sentences chosen here. They never contain the token, its hash, the
 //! SDK's error text or anything else taken from the request or from AWS; the detailed
-//! cause goes to the log line (see `handler`), keyed by `op_id`.
+//! cause goes to the log line (see `handler`) as a stable code, keyed by `op_id`.
 
 use lambda_http::http::StatusCode;
 
-use crate::store::{StoreError, StoreFailure};
+use crate::front_door::Unreadable;
+use crate::store::{Cause, StoreError, StoreFailure};
 use crate::token::{Malformed, Source, TokenError};
 
 /// A request that ends in a `ResponseError`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ApiError {
+    /// The event has a known front door's shape but is not an HTTP request (400).
+    InvalidRequest(Unreadable),
     /// A present token source is malformed (400).
     InvalidToken(TokenError),
     /// Any method but GET (405, with `Allow: GET`).
@@ -24,7 +27,7 @@ pub enum ApiError {
 impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
-            ApiError::InvalidToken(_) => StatusCode::BAD_REQUEST,
+            ApiError::InvalidRequest(_) | ApiError::InvalidToken(_) => StatusCode::BAD_REQUEST,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -33,9 +36,10 @@ impl ApiError {
     /// Stable machine-readable code; clients may switch on it.
     pub fn code(&self) -> &'static str {
         match self {
+            ApiError::InvalidRequest(_) => "invalid_request",
             ApiError::InvalidToken(_) => "invalid_session_token",
             ApiError::MethodNotAllowed => "method_not_allowed",
-            ApiError::Store(e) => match e.failure {
+            ApiError::Store(e) => match e.failure() {
                 StoreFailure::Unavailable => "session_store_unavailable",
                 StoreFailure::Throttled => "session_store_throttled",
                 StoreFailure::Misconfigured => "session_store_misconfigured",
@@ -47,15 +51,18 @@ impl ApiError {
     /// A sentence for humans, safe to show to anyone.
     pub fn message(&self) -> String {
         match self {
+            ApiError::InvalidRequest(_) => {
+                "The request could not be read as an HTTP request.".to_owned()
+            }
             ApiError::InvalidToken(e) => {
                 format!(
                     "The {} is malformed: {}.",
-                    e.source.as_str(),
+                    e.source.describe(),
                     e.reason.describe()
                 )
             }
             ApiError::MethodNotAllowed => "Only GET is allowed on /session.".to_owned(),
-            ApiError::Store(e) => match e.failure {
+            ApiError::Store(e) => match e.failure() {
                 StoreFailure::Unavailable => "The session store is unavailable; try again later.",
                 StoreFailure::Throttled => "The session store is busy; try again later.",
                 StoreFailure::Misconfigured => "The session store is not configured correctly.",
@@ -65,60 +72,46 @@ impl ApiError {
         }
     }
 
-    /// One error of every kind the function can answer (every source x reason, every store
-    /// failure). Tests use it to check that a response's message is one of these fixed
-    /// sentences, so nothing from the request can be echoed.
+    /// What the log line says about the cause: a stable code, never secret, never SDK text.
+    pub fn cause(&self) -> &'static str {
+        match self {
+            ApiError::InvalidRequest(e) => e.as_str(),
+            ApiError::InvalidToken(e) => e.reason.as_str(),
+            ApiError::MethodNotAllowed => "method",
+            ApiError::Store(e) => e.cause().as_str(),
+        }
+    }
+
+    /// One error of every kind the function can answer (every unreadable field, every
+    /// token source x reason, every store cause), built from each enum's one list. Tests
+    /// use it to check that a response's message is one of these fixed sentences, so
+    /// nothing from the request can be echoed.
     pub fn every_kind() -> Vec<ApiError> {
         let mut all = vec![ApiError::MethodNotAllowed];
-        for source in [Source::Header, Source::Bearer, Source::Cookie] {
-            for reason in [
-                Malformed::Empty,
-                Malformed::TooLong,
-                Malformed::BadCharacter,
-                Malformed::BadEncoding,
-                Malformed::Conflicting,
-            ] {
+        all.extend(Unreadable::ALL.map(ApiError::InvalidRequest));
+        for source in Source::ALL {
+            for reason in Malformed::ALL {
                 all.push(ApiError::InvalidToken(TokenError { source, reason }));
             }
         }
-        for failure in [
-            StoreFailure::Unavailable,
-            StoreFailure::Throttled,
-            StoreFailure::Misconfigured,
-            StoreFailure::RecordInvalid,
-        ] {
-            all.push(ApiError::Store(StoreError {
-                failure,
-                cause: String::new(),
-            }));
-        }
+        all.extend(Cause::ALL.map(|c| ApiError::Store(StoreError::new(c))));
         all
-    }
-
-    /// What the log line may say about the cause (never secret, never SDK text).
-    pub fn cause(&self) -> &str {
-        match self {
-            ApiError::InvalidToken(e) => e.reason.as_str(),
-            ApiError::MethodNotAllowed => "method",
-            ApiError::Store(e) => &e.cause,
-        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::token::{Malformed, Source};
 
     #[test]
     fn each_error_has_its_status_and_code() {
-        let store = |failure| {
-            ApiError::Store(StoreError {
-                failure,
-                cause: "x".into(),
-            })
-        };
+        let store = |cause| ApiError::Store(StoreError::new(cause));
         let cases = [
+            (
+                ApiError::InvalidRequest(Unreadable::Headers),
+                400,
+                "invalid_request",
+            ),
             (
                 ApiError::InvalidToken(TokenError {
                     source: Source::Cookie,
@@ -128,26 +121,10 @@ mod tests {
                 "invalid_session_token",
             ),
             (ApiError::MethodNotAllowed, 405, "method_not_allowed"),
-            (
-                store(StoreFailure::Unavailable),
-                500,
-                "session_store_unavailable",
-            ),
-            (
-                store(StoreFailure::Throttled),
-                500,
-                "session_store_throttled",
-            ),
-            (
-                store(StoreFailure::Misconfigured),
-                500,
-                "session_store_misconfigured",
-            ),
-            (
-                store(StoreFailure::RecordInvalid),
-                500,
-                "session_record_invalid",
-            ),
+            (store(Cause::ConnectionFailed), 500, "session_store_unavailable"),
+            (store(Cause::Throttled), 500, "session_store_throttled"),
+            (store(Cause::TableNotFound), 500, "session_store_misconfigured"),
+            (store(Cause::UsernameMissing), 500, "session_record_invalid"),
         ];
         for (err, status, code) in cases {
             assert_eq!(err.status().as_u16(), status);
@@ -157,14 +134,14 @@ mod tests {
     }
 
     #[test]
-    fn every_kind_has_a_distinct_message_and_a_code_per_status() {
+    fn every_kind_has_a_fixed_message_and_a_code_per_status() {
         let all = ApiError::every_kind();
-        assert_eq!(all.len(), 1 + 15 + 4);
         let messages: std::collections::HashSet<_> = all.iter().map(ApiError::message).collect();
-        assert_eq!(messages.len(), all.len());
+        // One per unreadable field, token source x reason, store failure kind, and the 405.
+        assert_eq!(messages.len(), 1 + 1 + 15 + 4);
         let codes: std::collections::HashSet<_> =
             all.iter().map(|e| (e.code(), e.status())).collect();
-        assert_eq!(codes.len(), 6);
+        assert_eq!(codes.len(), 7);
     }
 
     #[test]
@@ -181,11 +158,8 @@ mod tests {
 
     #[test]
     fn store_messages_do_not_leak_the_cause() {
-        let e = ApiError::Store(StoreError {
-            failure: StoreFailure::Misconfigured,
-            cause: "ResourceNotFoundException".into(),
-        });
-        assert!(!e.message().contains("ResourceNotFound"));
-        assert_eq!(e.cause(), "ResourceNotFoundException");
+        let e = ApiError::Store(StoreError::new(Cause::TableNotFound));
+        assert!(!e.message().contains("not_found"));
+        assert_eq!(e.cause(), "table_not_found");
     }
 }

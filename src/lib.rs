@@ -5,13 +5,16 @@
 //! `200 {"username": ...}`, no session answers `200 {}`, and every failure answers a
 //! `ResponseError {error_code, message, op_id}`.
 //!
-//! Modules, from the outside in: [`handler`] (HTTP mapping, one log line per request),
-//! [`error`] (failure -> status, code, message), [`token`] (request -> token),
-//! [`session`] (key derivation, record, liveness), [`store`] (DynamoDB), [`config`]
-//! (environment, validated at init), [`telemetry`] (logging).
+//! Modules, from the outside in: [`front_door`] (event JSON of API Gateway, ALB and
+//! Function URLs -> the HTTP request; the response in the same door's format),
+//! [`handler`] (the contract's outcomes as HTTP, one log line per request), [`error`]
+//! (failure -> status, code, message), [`token`] (request -> token), [`session`] (key
+//! derivation, record, liveness), [`store`] (the store port, DynamoDB), [`config`]
+//! (environment, validated at init), [`telemetry`] (logging and metrics).
 
 pub mod config;
 pub mod error;
+pub mod front_door;
 pub mod handler;
 pub mod session;
 pub mod store;

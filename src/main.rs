@@ -1,11 +1,11 @@
 //! The Lambda entry point: wiring only. Configuration and the DynamoDB client are built
 //! once at init and shared by every invocation; a bad setting stops the function here.
 
-use std::convert::Infallible;
 use std::sync::Arc;
 
 use get_session::{store, App, Config, DynamoStore};
-use lambda_http::{service_fn, Error, Request};
+use lambda_runtime::{service_fn, Error, LambdaEvent};
+use serde_json::Value;
 
 fn main() -> Result<(), Error> {
     // Classic Lambda sends one request at a time: a current-thread runtime starts faster
@@ -24,16 +24,19 @@ fn main() -> Result<(), Error> {
 }
 
 async fn serve() -> Result<(), Error> {
-    get_session::telemetry::init();
-    let config = Config::from_env().inspect_err(|e| tracing::error!(error = %e, "init failed"))?;
-    let client = aws_sdk_dynamodb::Client::new(&store::sdk_config_loader().load().await);
+    let config = Config::from_env();
+    get_session::telemetry::init(config.as_ref().ok().and_then(|c| c.metrics.clone()));
+    let config = config.inspect_err(|e| tracing::error!(error = %e, "init failed"))?;
+    let client = aws_sdk_dynamodb::Client::new(&store::sdk::config_loader().load().await);
     let store = DynamoStore::new(client, &config.table, config.consistent_read);
     let app = Arc::new(App::new(store, &config));
 
-    // Sequential unless AWS_LAMBDA_MAX_CONCURRENCY > 1.
-    lambda_http::run_concurrent(service_fn(move |req: Request| {
+    // The event is taken as JSON and read by `front_door`, so that every header value
+    // counts and no value can fail the invocation. Sequential unless
+    // AWS_LAMBDA_MAX_CONCURRENCY > 1.
+    lambda_runtime::run_concurrent(service_fn(move |event: LambdaEvent<Value>| {
         let app = Arc::clone(&app);
-        async move { Ok::<_, Infallible>(app.handle(&req).await) }
+        async move { app.invoke(&event.payload, &event.context.request_id).await }
     }))
     .await
 }

@@ -9,7 +9,7 @@ use std::fmt;
 
 use sha2::{Digest, Sha256};
 
-use crate::token::{hex, SessionToken};
+use crate::token::SessionToken;
 
 /// How the table's partition key is derived from the token (`SESSION_TOKEN_HASH`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -28,7 +28,7 @@ pub struct SessionKey(String);
 impl SessionKey {
     pub fn derive(token: &SessionToken, scheme: KeyScheme) -> Self {
         match scheme {
-            KeyScheme::Sha256 => SessionKey(hex(&Sha256::digest(token.expose().as_bytes()))),
+            KeyScheme::Sha256 => SessionKey(hex::encode(Sha256::digest(token.expose().as_bytes()))),
             KeyScheme::Raw => SessionKey(token.expose().to_owned()),
         }
     }
@@ -56,10 +56,6 @@ impl Username {
 
     pub fn as_str(&self) -> &str {
         &self.0
-    }
-
-    pub fn into_string(self) -> String {
-        self.0
     }
 }
 

@@ -1,19 +1,59 @@
-//! Logging set-up, once at init.
+//! Logging and metrics set-up, once at init.
 //!
-//! Behaves like `lambda_http::tracing::init_default_subscriber()`: it honours Lambda's
+//! Behaves like `lambda_runtime::tracing::init_default_subscriber()`: it honours Lambda's
 //! advanced logging controls (`AWS_LAMBDA_LOG_FORMAT=JSON`, `AWS_LAMBDA_LOG_LEVEL`, else
-//! `RUST_LOG`, default INFO). One addition: `lambda_runtime` logs every raw event at TRACE
-//! (headers, and so session tokens, included). That target is capped at DEBUG whatever the
-//! level asked for, so no log level ever writes a token.
+//! `RUST_LOG`, default INFO). Three additions:
+//! - **No secrets at any level.** `lambda_runtime` logs every raw event at TRACE (session
+//!   tokens included), and the AWS SDK logs whole requests and responses at TRACE (the
+//!   token's hash, the username). Those targets are capped at DEBUG whatever the level.
+//! - **Flat JSON.** Each JSON line is one flat object (`op_id`, `outcome`, ... at the top
+//!   level), which CloudWatch Logs Insights and Embedded Metric Format both read.
+//! - **Metrics from the request line.** With JSON logs and a metrics namespace
+//!   (`SESSION_METRICS_NAMESPACE`), the one line per request also carries CloudWatch
+//!   Embedded Metric Format metadata, so CloudWatch derives per-request metrics from it
+//!   with no API call: `requests` (Count, by `function_name` and `outcome`), `errors`
+//!   (Count, by `function_name` and `error_code`), `store_ms` (Milliseconds, by
+//!   `function_name`). Text logs never carry metrics.
 
+use std::fmt;
 use std::str::FromStr;
 
+use tracing::field::{Field, Visit};
+use tracing::{Event, Subscriber};
 use tracing_subscriber::filter::{Directive, EnvFilter, LevelFilter};
+use tracing_subscriber::fmt::format::{Format, Json, Writer};
+use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields, MakeWriter};
+use tracing_subscriber::registry::LookupSpan;
 
-/// The `lambda_runtime` target that logs raw event payloads at TRACE.
-const RAW_EVENT_TARGET_CAP: &str = "lambda_runtime::layers::api_response=debug";
+use crate::handler::REQUEST_TARGET;
 
-/// The filter: level from the Lambda/`RUST_LOG` environment, the raw-event target capped.
+/// Targets that would print secrets below DEBUG: raw events (`lambda_runtime`), requests
+/// and responses with their bodies (the SDK's orchestrator, request signing, HTTP client).
+const CAPPED_TARGETS: [&str; 6] = [
+    "lambda_runtime::layers::api_response=debug",
+    "aws_smithy_runtime=debug",
+    "aws_smithy_runtime_api=debug",
+    "aws_sigv4=debug",
+    "aws_smithy_http_client=debug",
+    "hyper=debug",
+];
+
+/// Where the metrics go: a CloudWatch namespace and the function's name (the one
+/// dimension every metric has).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Metrics {
+    pub namespace: String,
+    pub function_name: String,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// The filter: level from the Lambda/`RUST_LOG` environment, secret-bearing targets capped.
 pub fn filter(lambda_level: Option<&str>, rust_log: Option<&str>) -> EnvFilter {
     let builder = EnvFilter::builder();
     let mut filter = match lambda_level {
@@ -29,28 +69,173 @@ pub fn filter(lambda_level: Option<&str>, rust_log: Option<&str>) -> EnvFilter {
             .with_default_directive(LevelFilter::INFO.into())
             .parse_lossy(rust_log.unwrap_or("")),
     };
-    if let Ok(cap) = Directive::from_str(RAW_EVENT_TARGET_CAP) {
-        filter = filter.add_directive(cap);
+    for cap in CAPPED_TARGETS {
+        if let Ok(cap) = Directive::from_str(cap) {
+            filter = filter.add_directive(cap);
+        }
     }
     filter
 }
 
-/// Installs the global subscriber writing to stdout (CloudWatch Logs on Lambda).
-pub fn init() {
-    let lambda_level = std::env::var("AWS_LAMBDA_LOG_LEVEL").ok();
-    let rust_log = std::env::var("RUST_LOG").ok();
-    let json = std::env::var("AWS_LAMBDA_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json"));
+/// The subscriber, writing to `writer` (stdout on Lambda: CloudWatch Logs).
+pub fn subscriber<W>(
+    filter: EnvFilter,
+    format: LogFormat,
+    metrics: Option<Metrics>,
+    writer: W,
+) -> Box<dyn Subscriber + Send + Sync>
+where
+    W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
+{
     let builder = tracing_subscriber::fmt()
         .with_target(false)
         .without_time()
-        .with_env_filter(filter(lambda_level.as_deref(), rust_log.as_deref()));
-    let result = if json {
-        builder.json().try_init()
-    } else {
-        builder.try_init()
+        .with_writer(writer)
+        .with_env_filter(filter);
+    match format {
+        LogFormat::Text => Box::new(builder.finish()),
+        LogFormat::Json => {
+            let json = tracing_subscriber::fmt::format()
+                .json()
+                .with_target(false)
+                .without_time()
+                .flatten_event(true)
+                .with_span_list(false);
+            Box::new(
+                builder
+                    .json()
+                    .event_format(EmfFormat {
+                        inner: json,
+                        emf: metrics.map(Emf::new),
+                    })
+                    .finish(),
+            )
+        }
+    }
+}
+
+/// Installs the global subscriber from the Lambda environment.
+pub fn init(metrics: Option<Metrics>) {
+    let lambda_level = std::env::var("AWS_LAMBDA_LOG_LEVEL").ok();
+    let rust_log = std::env::var("RUST_LOG").ok();
+    let format = match std::env::var("AWS_LAMBDA_LOG_FORMAT") {
+        Ok(f) if f.eq_ignore_ascii_case("json") => LogFormat::Json,
+        _ => LogFormat::Text,
     };
-    if let Err(e) = result {
+    let filter = filter(lambda_level.as_deref(), rust_log.as_deref());
+    let subscriber = subscriber(filter, format, metrics, std::io::stdout);
+    if let Err(e) = tracing::subscriber::set_global_default(subscriber) {
         eprintln!("logging already initialised: {e}");
+    }
+}
+
+/// The JSON line format, plus EMF metadata on request lines when metrics are on.
+struct EmfFormat {
+    inner: Format<Json, ()>,
+    emf: Option<Emf>,
+}
+
+impl<S, N> FormatEvent<S, N> for EmfFormat
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+    N: for<'a> FormatFields<'a> + 'static,
+{
+    fn format_event(
+        &self,
+        ctx: &FmtContext<'_, S, N>,
+        mut writer: Writer<'_>,
+        event: &Event<'_>,
+    ) -> fmt::Result {
+        let Some(emf) = self
+            .emf
+            .as_ref()
+            .filter(|_| event.metadata().target() == REQUEST_TARGET)
+        else {
+            return self.inner.format_event(ctx, writer, event);
+        };
+        let mut line = String::with_capacity(512);
+        self.inner
+            .format_event(ctx, Writer::new(&mut line), event)?;
+        let mut present = Present::default();
+        event.record(&mut present);
+        match line.trim_end().strip_suffix('}') {
+            Some(object) => {
+                writer.write_str(object)?;
+                emf.write_members(&mut writer, present)?;
+                writer.write_str("}\n")
+            }
+            None => writer.write_str(&line),
+        }
+    }
+}
+
+/// Which metric-bearing fields a request line has.
+#[derive(Debug, Default, Clone, Copy)]
+struct Present {
+    error_code: bool,
+    store_ms: bool,
+}
+
+impl Visit for Present {
+    fn record_debug(&mut self, field: &Field, _: &dyn fmt::Debug) {
+        match field.name() {
+            "error_code" => self.error_code = true,
+            "store_ms" => self.store_ms = true,
+            _ => {}
+        }
+    }
+}
+
+/// The EMF members added to a request line, built once at init.
+#[derive(Debug)]
+struct Emf {
+    requests: String,
+    errors: String,
+    store_ms: String,
+    function_name: String,
+}
+
+impl Emf {
+    fn new(m: Metrics) -> Self {
+        let directive = |dimension: Option<&str>, name: &str, unit: &str| {
+            let mut dims = vec!["function_name"];
+            dims.extend(dimension);
+            serde_json::json!({
+                "Namespace": m.namespace,
+                "Dimensions": [dims],
+                "Metrics": [{"Name": name, "Unit": unit}],
+            })
+            .to_string()
+        };
+        Emf {
+            requests: directive(Some("outcome"), "requests", "Count"),
+            errors: directive(Some("error_code"), "errors", "Count"),
+            store_ms: directive(None, "store_ms", "Milliseconds"),
+            function_name: serde_json::Value::from(m.function_name).to_string(),
+        }
+    }
+
+    /// `,"_aws":{...},"function_name":...,"requests":1[,"errors":1]`: one metric directive
+    /// per metric present on the line (`store_ms` is the line's own field).
+    fn write_members(&self, w: &mut Writer<'_>, present: Present) -> fmt::Result {
+        let millis = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis());
+        write!(w, r#","_aws":{{"Timestamp":{millis},"CloudWatchMetrics":["#)?;
+        w.write_str(&self.requests)?;
+        if present.error_code {
+            w.write_char(',')?;
+            w.write_str(&self.errors)?;
+        }
+        if present.store_ms {
+            w.write_char(',')?;
+            w.write_str(&self.store_ms)?;
+        }
+        write!(w, r#"]}},"function_name":{},"requests":1"#, self.function_name)?;
+        if present.error_code {
+            w.write_str(r#","errors":1"#)?;
+        }
+        Ok(())
     }
 }
 
@@ -59,12 +244,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn raw_event_target_is_capped_even_at_trace() {
+    fn secret_bearing_targets_are_capped_even_at_trace() {
         let f = filter(Some("TRACE"), None).to_string();
-        assert!(
-            f.contains("lambda_runtime::layers::api_response=debug"),
-            "{f}"
-        );
+        for cap in CAPPED_TARGETS {
+            assert!(f.contains(cap), "{f}");
+        }
         assert!(f.contains("trace"), "{f}");
     }
 

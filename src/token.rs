@@ -1,21 +1,22 @@
 //! Reading the session token out of an HTTP request.
 //!
 //! This is the one place that knows where a client may put its session token and what a
-//! well-formed token looks like. It is pure (headers in, a verdict out) so every rule can
-//! be tested without a network, and it works on raw header bytes so that non-UTF-8 input
-//! is a clear "malformed" answer rather than an error path of its own.
+//! well-formed token looks like. It is pure (a request's header values in, a verdict out)
+//! so every rule can be tested without a network, and any byte in a value (control
+//! characters, non-ASCII) is a clear "malformed" answer rather than an error path of its own.
 //!
 //! Sources, first present wins (a present but malformed source is an error, it never
 //! falls through to the next one):
 //! 1. the `x-dr-session` header,
 //! 2. `Authorization: Bearer <token>` (other schemes are not a session token and are ignored),
-//! 3. the session cookie (its name is configured). `lambda_http` folds the `cookies`
-//!    array of HTTP API v2 events into `Cookie` headers, so one parser serves v1, v2 and ALB.
+//! 3. the session cookie (its name is configured), from every `Cookie` field (a payload 2.0
+//!    event's `cookies` array arrives as one field per cookie, see [`crate::front_door`]).
 
 use std::fmt;
 
-use lambda_http::http::header::{AUTHORIZATION, COOKIE};
-use lambda_http::http::{HeaderMap, HeaderName};
+use std::borrow::Cow;
+
+use crate::front_door::HttpRequest;
 
 /// The DR API's session header.
 pub const SESSION_HEADER: &str = "x-dr-session";
@@ -55,7 +56,7 @@ impl SessionToken {
     pub fn generate() -> Result<Self, getrandom::Error> {
         let mut bytes = [0u8; 32];
         getrandom::fill(&mut bytes)?;
-        Ok(SessionToken(hex(&bytes)))
+        Ok(SessionToken(hex::encode(bytes)))
     }
 
     /// The token itself. Callers must not log it.
@@ -70,22 +71,11 @@ impl fmt::Debug for SessionToken {
     }
 }
 
-/// Lowercase hex of `bytes`.
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for &b in bytes {
-        out.push(DIGITS[usize::from(b >> 4)] as char);
-        out.push(DIGITS[usize::from(b & 0x0f)] as char);
-    }
-    out
-}
-
 fn is_token_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/')
 }
 
-/// Where a token was found.
+/// Where a token was found, in the order the sources are tried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {
     Header,
@@ -94,8 +84,30 @@ pub enum Source {
 }
 
 impl Source {
-    /// Stable name for logs and messages.
+    /// Every source, in precedence order: extraction, the error catalogue and the tests
+    /// iterate this one list.
+    pub const ALL: [Source; 3] = [Source::Header, Source::Bearer, Source::Cookie];
+
+    /// The header field the source is read from.
+    pub fn field(self) -> &'static str {
+        match self {
+            Source::Header => SESSION_HEADER,
+            Source::Bearer => "authorization",
+            Source::Cookie => "cookie",
+        }
+    }
+
+    /// Stable snake_case name for logs.
     pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Header => "header",
+            Source::Bearer => "bearer",
+            Source::Cookie => "cookie",
+        }
+    }
+
+    /// What a person calls it, for messages.
+    pub fn describe(self) -> &'static str {
         match self {
             Source::Header => "x-dr-session header",
             Source::Bearer => "Authorization bearer token",
@@ -115,6 +127,15 @@ pub enum Malformed {
 }
 
 impl Malformed {
+    /// Every reason, once.
+    pub const ALL: [Malformed; 5] = [
+        Malformed::Empty,
+        Malformed::TooLong,
+        Malformed::BadCharacter,
+        Malformed::BadEncoding,
+        Malformed::Conflicting,
+    ];
+
     /// A short human explanation; never contains the token.
     pub fn describe(self) -> &'static str {
         match self {
@@ -189,142 +210,119 @@ impl Default for CookieName {
 }
 
 /// The token of the first present source, `None` if no source is present.
+///
+/// Every value of a source counts: repeated fields, comma-joined values (a token cannot
+/// contain `,`, so a front door's joined list is split back into its values), every
+/// `Cookie` field and every pair in it. Identical values are one token; different values
+/// are `Conflicting`, so no proxy, injected cookie or header order decides which one wins.
 pub fn extract(
-    headers: &HeaderMap,
+    request: &HttpRequest<'_>,
     cookie_name: &CookieName,
 ) -> Result<Option<(Source, SessionToken)>, TokenError> {
-    for source in [Source::Header, Source::Bearer, Source::Cookie] {
-        let candidates = candidates(headers, source, cookie_name)
-            .map_err(|reason| TokenError { source, reason })?;
-        let Some(first) = candidates.first() else {
+    for source in Source::ALL {
+        let err = |reason| TokenError { source, reason };
+        let Some(candidates) = candidates(request, source, cookie_name).map_err(err)? else {
             continue;
         };
-        if candidates.iter().any(|c| c != first) {
-            return Err(TokenError {
-                source,
-                reason: Malformed::Conflicting,
-            });
+        let Some((first, rest)) = candidates.split_first() else {
+            return Err(err(Malformed::Empty));
+        };
+        if rest.iter().any(|c| c != first) {
+            return Err(err(Malformed::Conflicting));
         }
         return SessionToken::parse(first)
             .map(|token| Some((source, token)))
-            .map_err(|reason| TokenError { source, reason });
+            .map_err(err);
     }
     Ok(None)
 }
 
-/// Every raw value `source` carries in `headers` (empty when the source is absent).
-fn candidates(
-    headers: &HeaderMap,
+/// Every value `source` carries in `request`; `None` when the source is absent.
+fn candidates<'a>(
+    request: &HttpRequest<'a>,
     source: Source,
     cookie_name: &CookieName,
-) -> Result<Vec<Vec<u8>>, Malformed> {
+) -> Result<Option<Vec<Cow<'a, [u8]>>>, Malformed> {
+    let mut values = request.values(source.field()).peekable();
     Ok(match source {
-        Source::Header => headers
-            .get_all(HeaderName::from_static(SESSION_HEADER))
-            .iter()
-            .map(|v| trim(v.as_bytes()).to_vec())
-            .collect(),
-        Source::Bearer => headers
-            .get_all(AUTHORIZATION)
-            .iter()
-            .filter_map(|v| bearer_credentials(v.as_bytes()))
-            .map(<[u8]>::to_vec)
-            .collect(),
-        Source::Cookie => cookie_candidates(headers, cookie_name)?,
+        // Present even when every element is empty: that is an empty token, a 400.
+        Source::Header => values.peek().is_some().then(|| {
+            values
+                .flat_map(list_elements)
+                .map(|v| Cow::Borrowed(v.as_bytes()))
+                .collect()
+        }),
+        Source::Bearer => {
+            let found: Vec<_> = values
+                .flat_map(list_elements_keeping_empty)
+                .filter_map(bearer_credentials)
+                .map(|v| Cow::Borrowed(v.as_bytes()))
+                .collect();
+            (!found.is_empty()).then_some(found)
+        }
+        Source::Cookie => {
+            let mut found = Vec::new();
+            for pair in values.flat_map(|v| v.split(';')) {
+                let Some((name, value)) = pair.split_once('=') else {
+                    continue;
+                };
+                if trim(name) != cookie_name.as_str() {
+                    continue;
+                }
+                let value = trim(value);
+                let value = value
+                    .strip_prefix('"')
+                    .and_then(|v| v.strip_suffix('"'))
+                    .unwrap_or(value);
+                found.push(percent_decode(value.as_bytes())?);
+            }
+            (!found.is_empty()).then_some(found)
+        }
     })
 }
 
-/// Strips optional whitespace (SP / HTAB) around a header value or cookie pair.
-fn trim(v: &[u8]) -> &[u8] {
-    let start = v
-        .iter()
-        .position(|b| !matches!(b, b' ' | b'\t'))
-        .unwrap_or(v.len());
-    let end = v
-        .iter()
-        .rposition(|b| !matches!(b, b' ' | b'\t'))
-        .map_or(start, |i| i + 1);
-    &v[start..end]
+/// The non-empty elements of a comma-separated field value, trimmed (RFC 9110 §5.6.1:
+/// empty list elements are ignored).
+fn list_elements(value: &str) -> impl Iterator<Item = &str> {
+    list_elements_keeping_empty(value).filter(|v| !v.is_empty())
 }
 
-/// The credentials of an `Authorization` value whose scheme is `Bearer` (any case);
+fn list_elements_keeping_empty(value: &str) -> impl Iterator<Item = &str> {
+    value.split(',').map(trim)
+}
+
+/// Strips optional whitespace (SP / HTAB) around a value or cookie pair.
+fn trim(v: &str) -> &str {
+    v.trim_matches([' ', '\t'])
+}
+
+/// The credentials of an `Authorization` credential whose scheme is `Bearer` (any case);
 /// `None` for any other scheme.
-fn bearer_credentials(value: &[u8]) -> Option<&[u8]> {
-    let value = trim(value);
-    let split = value
-        .iter()
-        .position(|b| matches!(b, b' ' | b'\t'))
-        .unwrap_or(value.len());
-    let (scheme, rest) = value.split_at(split);
-    scheme.eq_ignore_ascii_case(b"bearer").then(|| trim(rest))
+fn bearer_credentials(credential: &str) -> Option<&str> {
+    let (scheme, rest) = credential
+        .split_once([' ', '\t'])
+        .unwrap_or((credential, ""));
+    scheme.eq_ignore_ascii_case("bearer").then(|| trim(rest))
 }
 
-/// Every value of the session cookie across all `Cookie` headers, quotes removed and
-/// percent-decoded.
-fn cookie_candidates(headers: &HeaderMap, name: &CookieName) -> Result<Vec<Vec<u8>>, Malformed> {
-    let mut found = Vec::new();
-    for header in headers.get_all(COOKIE) {
-        for pair in header.as_bytes().split(|&b| b == b';') {
-            let pair = trim(pair);
-            let Some(eq) = pair.iter().position(|&b| b == b'=') else {
-                continue;
-            };
-            if trim(&pair[..eq]) != name.as_str().as_bytes() {
-                continue;
-            }
-            let mut value = trim(&pair[eq + 1..]);
-            if value.len() >= 2 && value.starts_with(b"\"") && value.ends_with(b"\"") {
-                value = &value[1..value.len() - 1];
-            }
-            found.push(percent_decode(value)?);
-        }
+/// Decodes `%XX` escapes (cookie libraries write `+`, `/` and `=` that way); a `%` not
+/// followed by two hex digits is `BadEncoding`.
+fn percent_decode(v: &[u8]) -> Result<Cow<'_, [u8]>, Malformed> {
+    let well_formed = v.iter().enumerate().all(|(i, &b)| {
+        b != b'%' || v.get(i + 1..i + 3).is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit))
+    });
+    if !well_formed {
+        return Err(Malformed::BadEncoding);
     }
-    Ok(found)
-}
-
-/// Decodes `%XX` escapes, as cookie libraries commonly write `+`, `/` and `=` that way.
-fn percent_decode(v: &[u8]) -> Result<Vec<u8>, Malformed> {
-    if !v.contains(&b'%') {
-        return Ok(v.to_vec());
-    }
-    let mut out = Vec::with_capacity(v.len());
-    let mut i = 0;
-    while i < v.len() {
-        if v[i] == b'%' {
-            let hi = v.get(i + 1).and_then(|&b| (b as char).to_digit(16));
-            let lo = v.get(i + 2).and_then(|&b| (b as char).to_digit(16));
-            match (hi, lo) {
-                // Two hex digits are at most 0xff, so the narrowing is exact.
-                (Some(hi), Some(lo)) => out.push((hi * 16 + lo) as u8),
-                _ => return Err(Malformed::BadEncoding),
-            }
-            i += 3;
-        } else {
-            out.push(v[i]);
-            i += 1;
-        }
-    }
-    Ok(out)
+    Ok(percent_encoding::percent_decode(v).into())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use lambda_http::http::HeaderValue;
 
-    fn headers(pairs: &[(&str, &[u8])]) -> HeaderMap {
-        let mut map = HeaderMap::new();
-        for (name, value) in pairs {
-            map.append(
-                HeaderName::from_bytes(name.as_bytes()).unwrap(),
-                HeaderValue::from_bytes(value).unwrap(),
-            );
-        }
-        map
-    }
-
-    fn run(pairs: &[(&str, &[u8])]) -> Result<Option<(Source, String)>, TokenError> {
-        extract(&headers(pairs), &CookieName::default())
+    fn run(pairs: &[(&str, &str)]) -> Result<Option<(Source, String)>, TokenError> {
+        extract(&HttpRequest::new("GET", pairs.to_vec()), &CookieName::default())
             .map(|o| o.map(|(s, t)| (s, t.expose().to_owned())))
     }
 
@@ -339,44 +337,44 @@ mod tests {
     #[test]
     fn no_source_is_no_token() {
         assert_eq!(run(&[]), Ok(None));
-        assert_eq!(run(&[("accept", b"application/json")]), Ok(None));
-        assert_eq!(run(&[("cookie", b"other=abc; theme=dark")]), Ok(None));
+        assert_eq!(run(&[("accept", "application/json")]), Ok(None));
+        assert_eq!(run(&[("cookie", "other=abc; theme=dark")]), Ok(None));
     }
 
     #[test]
     fn each_source_alone() {
         assert_eq!(
-            run(&[("x-dr-session", b"abc123")]),
+            run(&[("x-dr-session", "abc123")]),
             ok(Source::Header, "abc123")
         );
         assert_eq!(
-            run(&[("X-DR-Session", b"abc123")]),
+            run(&[("X-DR-Session", "abc123")]),
             ok(Source::Header, "abc123")
         );
         assert_eq!(
-            run(&[("authorization", b"Bearer abc123")]),
+            run(&[("authorization", "Bearer abc123")]),
             ok(Source::Bearer, "abc123")
         );
         assert_eq!(
-            run(&[("authorization", b"bEaReR   abc123 ")]),
+            run(&[("authorization", "bEaReR   abc123 ")]),
             ok(Source::Bearer, "abc123")
         );
         assert_eq!(
-            run(&[("cookie", b"a=1; session=abc123; b=2")]),
+            run(&[("cookie", "a=1; session=abc123; b=2")]),
             ok(Source::Cookie, "abc123")
         );
         assert_eq!(
-            run(&[("cookie", b"session=\"abc123\"")]),
+            run(&[("cookie", "session=\"abc123\"")]),
             ok(Source::Cookie, "abc123")
         );
     }
 
     #[test]
     fn first_present_source_wins() {
-        let all: &[(&str, &[u8])] = &[
-            ("cookie", b"session=fromcookie"),
-            ("authorization", b"Bearer frombearer"),
-            ("x-dr-session", b"fromheader"),
+        let all: &[(&str, &str)] = &[
+            ("cookie", "session=fromcookie"),
+            ("authorization", "Bearer frombearer"),
+            ("x-dr-session", "fromheader"),
         ];
         assert_eq!(run(all), ok(Source::Header, "fromheader"));
         assert_eq!(run(&all[..2]), ok(Source::Bearer, "frombearer"));
@@ -385,72 +383,72 @@ mod tests {
     #[test]
     fn malformed_source_does_not_fall_through() {
         assert_eq!(
-            run(&[("x-dr-session", b""), ("authorization", b"Bearer good")]),
+            run(&[("x-dr-session", ""), ("authorization", "Bearer good")]),
             err(Source::Header, Malformed::Empty)
         );
         assert_eq!(
-            run(&[("authorization", b"Bearer"), ("cookie", b"session=good")]),
+            run(&[("authorization", "Bearer"), ("cookie", "session=good")]),
             err(Source::Bearer, Malformed::Empty)
         );
         assert_eq!(
-            run(&[("authorization", b"Bearer "), ("cookie", b"session=good")]),
+            run(&[("authorization", "Bearer "), ("cookie", "session=good")]),
             err(Source::Bearer, Malformed::Empty)
         );
     }
 
     #[test]
     fn other_authorization_schemes_are_ignored() {
-        assert_eq!(run(&[("authorization", b"Basic dXNlcjpwYXNz")]), Ok(None));
+        assert_eq!(run(&[("authorization", "Basic dXNlcjpwYXNz")]), Ok(None));
         assert_eq!(
             run(&[
-                ("authorization", b"Basic dXNlcjpwYXNz"),
-                ("cookie", b"session=c")
+                ("authorization", "Basic dXNlcjpwYXNz"),
+                ("cookie", "session=c")
             ]),
             ok(Source::Cookie, "c")
         );
-        assert_eq!(run(&[("authorization", b"Bearerabc")]), Ok(None));
+        assert_eq!(run(&[("authorization", "Bearerabc")]), Ok(None));
     }
 
     #[test]
     fn token_charset_and_padding() {
         assert_eq!(
-            run(&[("x-dr-session", b"aZ09-._~+/==")]),
+            run(&[("x-dr-session", "aZ09-._~+/==")]),
             ok(Source::Header, "aZ09-._~+/==")
         );
         assert_eq!(
-            run(&[("x-dr-session", b"ab=cd")]),
+            run(&[("x-dr-session", "ab=cd")]),
             err(Source::Header, Malformed::BadCharacter)
         );
         assert_eq!(
-            run(&[("x-dr-session", b"===")]),
+            run(&[("x-dr-session", "===")]),
             err(Source::Header, Malformed::BadCharacter)
         );
         assert_eq!(
-            run(&[("x-dr-session", b"a b")]),
+            run(&[("x-dr-session", "a b")]),
             err(Source::Header, Malformed::BadCharacter)
         );
         assert_eq!(
-            run(&[("x-dr-session", b"a,b")]),
+            run(&[("x-dr-session", "a;b")]),
             err(Source::Header, Malformed::BadCharacter)
         );
         assert_eq!(
-            run(&[("x-dr-session", b"caf\xc3\xa9")]),
+            run(&[("x-dr-session", "café")]),
             err(Source::Header, Malformed::BadCharacter)
         );
         assert_eq!(
-            run(&[("x-dr-session", b"\xff\xfe")]),
+            run(&[("x-dr-session", "\u{ff}\u{fe}")]),
             err(Source::Header, Malformed::BadCharacter)
         );
         assert_eq!(
-            run(&[("authorization", b"Bearer \xff")]),
+            run(&[("authorization", "Bearer \u{ff}")]),
             err(Source::Bearer, Malformed::BadCharacter)
         );
     }
 
     #[test]
     fn length_limit_is_512_bytes() {
-        let at = vec![b'a'; 512];
-        let over = vec![b'a'; 513];
+        let at = "a".repeat(512);
+        let over = "a".repeat(513);
         assert_eq!(
             run(&[("x-dr-session", &at)]),
             ok(Source::Header, &"a".repeat(512))
@@ -459,8 +457,7 @@ mod tests {
             run(&[("x-dr-session", &over)]),
             err(Source::Header, Malformed::TooLong)
         );
-        let mut cookie = b"session=".to_vec();
-        cookie.extend_from_slice(&over);
+        let cookie = format!("session={over}");
         assert_eq!(
             run(&[("cookie", &cookie)]),
             err(Source::Cookie, Malformed::TooLong)
@@ -470,64 +467,113 @@ mod tests {
     #[test]
     fn duplicates_must_agree() {
         assert_eq!(
-            run(&[("x-dr-session", b"same"), ("x-dr-session", b"same")]),
+            run(&[("x-dr-session", "same"), ("x-dr-session", "same")]),
             ok(Source::Header, "same")
         );
         assert_eq!(
-            run(&[("x-dr-session", b"one"), ("x-dr-session", b"two")]),
+            run(&[("x-dr-session", "one"), ("x-dr-session", "two")]),
             err(Source::Header, Malformed::Conflicting)
         );
         assert_eq!(
             run(&[
-                ("authorization", b"Bearer one"),
-                ("authorization", b"Bearer two")
+                ("authorization", "Bearer one"),
+                ("authorization", "Bearer two")
             ]),
             err(Source::Bearer, Malformed::Conflicting)
         );
         assert_eq!(
-            run(&[("cookie", b"session=one; session=two")]),
+            run(&[("cookie", "session=one; session=two")]),
             err(Source::Cookie, Malformed::Conflicting)
         );
         assert_eq!(
-            run(&[("cookie", b"session=one"), ("cookie", b"session=two")]),
+            run(&[("cookie", "session=one"), ("cookie", "session=two")]),
             err(Source::Cookie, Malformed::Conflicting)
         );
         assert_eq!(
-            run(&[("cookie", b"session=one"), ("cookie", b"x=1; session=one")]),
+            run(&[("cookie", "session=one"), ("cookie", "x=1; session=one")]),
             ok(Source::Cookie, "one")
+        );
+    }
+
+    #[test]
+    fn comma_joined_values_are_split_and_must_agree() {
+        assert_eq!(run(&[("x-dr-session", "tok,tok")]), ok(Source::Header, "tok"));
+        assert_eq!(run(&[("x-dr-session", "tok , tok")]), ok(Source::Header, "tok"));
+        assert_eq!(run(&[("x-dr-session", "tok,")]), ok(Source::Header, "tok"));
+        assert_eq!(
+            run(&[("x-dr-session", "one,two")]),
+            err(Source::Header, Malformed::Conflicting)
+        );
+        assert_eq!(
+            run(&[("x-dr-session", " , ")]),
+            err(Source::Header, Malformed::Empty)
+        );
+        assert_eq!(
+            run(&[("authorization", "Bearer tok,Bearer tok")]),
+            ok(Source::Bearer, "tok")
+        );
+        assert_eq!(
+            run(&[("authorization", "Bearer one, Bearer two")]),
+            err(Source::Bearer, Malformed::Conflicting)
+        );
+        assert_eq!(
+            run(&[("authorization", "Basic dXNlcjpwYXNz, Bearer tok")]),
+            ok(Source::Bearer, "tok")
+        );
+        assert_eq!(
+            run(&[("authorization", "Bearer one"), ("authorization", "Basic x")]),
+            ok(Source::Bearer, "one")
+        );
+    }
+
+    #[test]
+    fn every_cookie_field_counts_and_other_cookies_cannot_hide_it() {
+        // HTTP/2 crumbs: one cookie per field, the session cookie not last.
+        assert_eq!(
+            run(&[("cookie", "session=one"), ("cookie", "a=1"), ("cookie", "b=2")]),
+            ok(Source::Cookie, "one")
+        );
+        // A neighbour with a control character or DEL is no reason to lose the session.
+        assert_eq!(
+            run(&[("cookie", "x=\u{1}\u{7f}"), ("cookie", "session=one")]),
+            ok(Source::Cookie, "one")
+        );
+        assert_eq!(
+            run(&[("cookie", "session=one"), ("cookie", "session=\u{1}")]),
+            err(Source::Cookie, Malformed::Conflicting)
         );
     }
 
     #[test]
     fn cookies_are_percent_decoded_and_name_is_exact() {
         assert_eq!(
-            run(&[("cookie", b"session=ab%2Bc%2F%3D")]),
+            run(&[("cookie", "session=ab%2Bc%2F%3D")]),
             ok(Source::Cookie, "ab+c/=")
         );
         assert_eq!(
-            run(&[("cookie", b"session=ab%2")]),
+            run(&[("cookie", "session=ab%2")]),
             err(Source::Cookie, Malformed::BadEncoding)
         );
         assert_eq!(
-            run(&[("cookie", b"session=%zz")]),
+            run(&[("cookie", "session=%zz")]),
             err(Source::Cookie, Malformed::BadEncoding)
         );
         assert_eq!(
-            run(&[("cookie", b"session=%20a")]),
+            run(&[("cookie", "session=%20a")]),
             err(Source::Cookie, Malformed::BadCharacter)
         );
-        assert_eq!(run(&[("cookie", b"Session=abc; sessionx=abc")]), Ok(None));
+        assert_eq!(run(&[("cookie", "Session=abc; sessionx=abc")]), Ok(None));
         assert_eq!(
-            run(&[("cookie", b"session=")]),
+            run(&[("cookie", "session=")]),
             err(Source::Cookie, Malformed::Empty)
         );
-        assert_eq!(run(&[("cookie", b"session")]), Ok(None));
+        assert_eq!(run(&[("cookie", "session")]), Ok(None));
     }
 
     #[test]
     fn configured_cookie_name_is_used() {
         let name = CookieName::parse("__Host-sid").unwrap();
-        let h = headers(&[("cookie", b"session=a; __Host-sid=b")]);
+        let h = HttpRequest::new("GET", vec![("cookie", "session=a; __Host-sid=b")]);
         let got = extract(&h, &name).unwrap().unwrap();
         assert_eq!((got.0, got.1.expose()), (Source::Cookie, "b"));
     }
@@ -556,8 +602,4 @@ mod tests {
         assert_eq!(SessionToken::parse(a.expose().as_bytes()), Ok(a));
     }
 
-    #[test]
-    fn hex_encodes_lowercase() {
-        assert_eq!(hex(&[0x00, 0xab, 0xff, 0x10]), "00abff10");
-    }
 }

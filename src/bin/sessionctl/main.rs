@@ -5,13 +5,22 @@
 //! talks to whatever DynamoDB the standard AWS environment points at, local
 //! (`AWS_ENDPOINT_URL_DYNAMODB`) or real.
 
+mod table;
+
 use std::io::Read;
 use std::process::ExitCode;
 
+use aws_sdk_dynamodb::error::DisplayErrorContext;
+use aws_sdk_dynamodb::primitives::{DateTime, DateTimeFormat};
 use get_session::session::{unix_now, SessionKey, SessionRecord, Username};
-use get_session::store::{self, DynamoStore, SessionStore, StoreError, StoreFailure};
+use get_session::store::{self, Cause, DynamoStore, SessionStore, StoreError};
 use get_session::token::SessionToken;
 use get_session::Config;
+
+/// Shortest token `create --token` accepts. A chosen token is only as strong as its
+/// length: 32 bytes of the token alphabet carry at least 128 bits when random, and the
+/// table keys tokens by an unsalted SHA-256, which is safe only for tokens nobody can guess.
+const MIN_CHOSEN_TOKEN_LEN: usize = 32;
 
 const USAGE: &str = "\
 usage: sessionctl create USERNAME [--ttl DURATION] [--token TOKEN]
@@ -20,7 +29,7 @@ usage: sessionctl create USERNAME [--ttl DURATION] [--token TOKEN]
 
   create   writes a session and prints its token (256 random bits) on stdout, once.
            --ttl     lifetime: a number with s, m, h or d (default 8h)
-           --token   use this token instead of a random one (fixtures, demos)
+           --token   use this token instead of a random one (fixtures, demos; 32+ bytes)
   show     prints the session's username, expiry and state
   revoke   deletes the session
 
@@ -119,9 +128,13 @@ fn parse_duration(v: &str) -> Option<i64> {
 
 async fn run(command: Command) -> Result<(), String> {
     let config = Config::from_env().map_err(|e| e.to_string())?;
-    let client = aws_sdk_dynamodb::Client::new(&store::sdk_config_loader().load().await);
-    let table = DynamoStore::new(client, &config.table, true);
-    let explain = |e: StoreError| explain(&config.table, e);
+    let sdk_config = store::sdk::config_loader().load().await;
+    if sdk_config.region().is_none() {
+        return Err("no AWS region found (set AWS_REGION)".into());
+    }
+    let client = aws_sdk_dynamodb::Client::new(&sdk_config);
+    let table = DynamoStore::new(client.clone(), &config.table, true);
+    let explain = |e: StoreError| explain(&config.table, &e);
     match command {
         Command::Create {
             username,
@@ -129,7 +142,15 @@ async fn run(command: Command) -> Result<(), String> {
             token,
         } => {
             let token = match token {
-                Some(t) => read_token(&t)?,
+                Some(t) => {
+                    let token = read_token(&t)?;
+                    if token.expose().len() < MIN_CHOSEN_TOKEN_LEN {
+                        return Err(format!(
+                            "--token must be at least {MIN_CHOSEN_TOKEN_LEN} bytes: a short token can be guessed, and the table keys tokens by an unsalted hash (leave --token out for a random 256-bit one)"
+                        ));
+                    }
+                    token
+                }
                 None => {
                     SessionToken::generate().map_err(|e| format!("no randomness available: {e}"))?
                 }
@@ -138,8 +159,8 @@ async fn run(command: Command) -> Result<(), String> {
                 username: Username::new(username).ok_or("USERNAME must not be empty")?,
                 expires_at: unix_now().saturating_add(ttl_secs),
             };
-            table
-                .put(&SessionKey::derive(&token, config.key_scheme), &record)
+            let key = SessionKey::derive(&token, config.key_scheme);
+            table::put(&client, &config.table, &key, &record)
                 .await
                 .map_err(explain)?;
             eprintln!(
@@ -173,7 +194,10 @@ async fn run(command: Command) -> Result<(), String> {
         }
         Command::Revoke(t) => {
             let key = SessionKey::derive(&read_token(&t)?, config.key_scheme);
-            if table.delete(&key).await.map_err(explain)? {
+            if table::delete(&client, &config.table, &key)
+                .await
+                .map_err(explain)?
+            {
                 eprintln!("revoked");
             } else {
                 return Err("no such session".into());
@@ -198,45 +222,36 @@ fn read_token(arg: &str) -> Result<SessionToken, String> {
         .map_err(|m| format!("the token is malformed: {}", m.describe()))
 }
 
-fn explain(table: &str, e: StoreError) -> String {
-    match (e.failure, e.cause.as_str()) {
-        (_, "ResourceNotFoundException") => {
-            format!("table {table:?} does not exist at this endpoint/region")
-        }
-        (_, "AccessDeniedException") => format!("access denied to table {table:?}"),
-        (
-            _,
-            "UnrecognizedClientException" | "InvalidSignatureException" | "ExpiredTokenException",
-        ) => "the AWS credentials were rejected".into(),
-        (_, "no credentials") => {
-            "no AWS credentials found (set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)".into()
-        }
-        (_, "no region") => "no AWS region found (set AWS_REGION)".into(),
-        (StoreFailure::RecordInvalid, cause) => format!("the stored record is invalid: {cause}"),
-        (StoreFailure::Unavailable, cause) => format!("DynamoDB is unreachable ({cause})"),
-        (StoreFailure::Throttled, cause) => format!("DynamoDB is throttling requests ({cause})"),
-        (StoreFailure::Misconfigured, cause) => format!("DynamoDB refused the request ({cause})"),
+/// A sentence for the operator: what is wrong and what to do, then the SDK's error chain.
+fn explain(table: &str, e: &StoreError) -> String {
+    let what = match e.cause() {
+        Cause::TableNotFound => format!("table {table:?} does not exist at this endpoint/region"),
+        Cause::AccessDenied => format!("access denied to table {table:?}"),
+        Cause::CredentialsRejected => "the AWS credentials were rejected".into(),
+        Cause::NoCredentials => "no AWS credentials found (set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)".into(),
+        Cause::EndpointUnresolved => "no DynamoDB endpoint for this configuration (set AWS_REGION)".into(),
+        Cause::Throttled => "DynamoDB is throttling requests".into(),
+        cause => match e.failure() {
+            get_session::store::StoreFailure::RecordInvalid => {
+                format!("the stored record is invalid ({})", cause.as_str())
+            }
+            get_session::store::StoreFailure::Unavailable => {
+                format!("DynamoDB is unreachable ({})", cause.as_str())
+            }
+            _ => format!("DynamoDB refused the request ({})", cause.as_str()),
+        },
+    };
+    match std::error::Error::source(e) {
+        Some(source) => format!("{what}: {}", DisplayErrorContext(source)),
+        None => what,
     }
 }
 
-/// Epoch seconds as an RFC 3339 UTC timestamp (days-to-civil, H. Hinnant).
+/// Epoch seconds as an RFC 3339 UTC timestamp.
 fn rfc3339(secs: i64) -> String {
-    let (days, rem) = (secs.div_euclid(86400), secs.rem_euclid(86400));
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    DateTime::from_secs(secs)
+        .fmt(DateTimeFormat::DateTime)
+        .unwrap_or_else(|_| secs.to_string())
 }
 
 #[cfg(test)]

@@ -1,0 +1,404 @@
+//! The front doors: which AWS service sent an invocation, the HTTP request inside it, and
+//! the response in the format that service expects back.
+//!
+//! Why the function reads events itself instead of letting `lambda_http` convert them: the
+//! session token is a credential, and `lambda_http`'s conversion loses values. For REST API
+//! (payload 1.0) and ALB events it `extend`s `multiValueHeaders` with `headers`, which keeps
+//! only the last value of a repeated header; for HTTP API (payload 2.0) events it joins the
+//! `cookies` array into one `Cookie` header and drops that whole header when any cookie holds
+//! a byte a header value cannot; and an event holding such a byte in any header fails the
+//! invocation (API Gateway then answers a bare 502). Here every value of every field is kept,
+//! as the front door sent it, and no value's content can make reading fail: judging a value
+//! is the token rules' job ([`crate::token`]).
+//!
+//! The shapes, told apart as AWS documents them:
+//! - `requestContext.elb`: an ALB target group; `multiValueHeaders` when the target group has
+//!   multi-value headers on, `headers` (the last value of each name) when off;
+//! - `requestContext.http` or `version: "2.0"`: payload 2.0 (HTTP API, Lambda Function URLs):
+//!   repeated headers joined with commas in `headers`, cookies in the `cookies` array;
+//! - `httpMethod` or `version: "1.0"`: payload 1.0 (REST API, or an HTTP API with payload
+//!   1.0): every value in `multiValueHeaders`, one per name in `headers`.
+//!
+//! Responses are built from `aws_lambda_events`' response types, filled as `lambda_http`
+//! fills them (its `LambdaResponse::from_response` is private to that crate).
+
+use lambda_http::aws_lambda_events::alb::AlbTargetGroupResponse;
+use lambda_http::aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayV2httpResponse};
+use lambda_http::http::HeaderMap;
+use lambda_http::{Body, Response};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+/// The AWS service, and payload format, an invocation came through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FrontDoor {
+    /// Payload format 1.0: API Gateway REST API, or an HTTP API route using payload 1.0.
+    PayloadV1,
+    /// Payload format 2.0: API Gateway HTTP API, Lambda Function URLs.
+    PayloadV2,
+    /// An Application Load Balancer target group (multi-value headers on or off).
+    Alb,
+}
+
+impl FrontDoor {
+    /// The front door whose shape `event` has, `None` for an event of no known shape.
+    pub fn detect(event: &Value) -> Option<Self> {
+        let event = event.as_object()?;
+        let context = event.get("requestContext").and_then(Value::as_object);
+        let version = event.get("version").and_then(Value::as_str);
+        if context.is_some_and(|c| c.get("elb").is_some_and(Value::is_object)) {
+            Some(FrontDoor::Alb)
+        } else if version == Some("2.0") || context.is_some_and(|c| c.contains_key("http")) {
+            Some(FrontDoor::PayloadV2)
+        } else if version == Some("1.0") || event.contains_key("httpMethod") {
+            Some(FrontDoor::PayloadV1)
+        } else {
+            None
+        }
+    }
+
+    /// Stable name for logs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FrontDoor::PayloadV1 => "payload_v1",
+            FrontDoor::PayloadV2 => "payload_v2",
+            FrontDoor::Alb => "alb",
+        }
+    }
+
+    /// `response` in this front door's response format.
+    pub fn respond(self, response: Response<Body>) -> FrontDoorResponse {
+        let (parts, body) = response.into_parts();
+        let status_code = i64::from(parts.status.as_u16());
+        let (body, is_base64_encoded) = match body {
+            Body::Empty => (None, false),
+            b @ Body::Binary(_) => (Some(b), true),
+            b => (Some(b), false),
+        };
+        match self {
+            FrontDoor::PayloadV1 => {
+                let mut r = ApiGatewayProxyResponse::default();
+                r.status_code = status_code;
+                r.body = body;
+                r.is_base64_encoded = is_base64_encoded;
+                // API Gateway merges `headers` into `multiValueHeaders`; fill one only.
+                r.headers = HeaderMap::new();
+                r.multi_value_headers = parts.headers;
+                FrontDoorResponse::PayloadV1(r)
+            }
+            FrontDoor::PayloadV2 => {
+                let mut r = ApiGatewayV2httpResponse::default();
+                r.status_code = status_code;
+                r.body = body;
+                r.is_base64_encoded = is_base64_encoded;
+                r.headers = parts.headers;
+                FrontDoorResponse::PayloadV2(r)
+            }
+            FrontDoor::Alb => {
+                let mut r = AlbTargetGroupResponse::default();
+                r.status_code = status_code;
+                r.status_description = Some(format!(
+                    "{} {}",
+                    parts.status.as_u16(),
+                    parts.status.canonical_reason().unwrap_or_default()
+                ));
+                r.body = body;
+                r.is_base64_encoded = is_base64_encoded;
+                // A target group reads one of the two, depending on its multi-value setting.
+                r.headers = parts.headers.clone();
+                r.multi_value_headers = parts.headers;
+                FrontDoorResponse::Alb(r)
+            }
+        }
+    }
+}
+
+/// A response in the format of the front door the request came through.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum FrontDoorResponse {
+    PayloadV1(ApiGatewayProxyResponse),
+    PayloadV2(ApiGatewayV2httpResponse),
+    Alb(AlbTargetGroupResponse),
+}
+
+/// Why an event of a known shape is not an HTTP request (a field of the wrong type).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unreadable {
+    /// The method is missing, not a string, or not an HTTP token.
+    Method,
+    /// `headers` is not an object of strings.
+    Headers,
+    /// `multiValueHeaders` is not an object of arrays of strings.
+    MultiValueHeaders,
+    /// `cookies` is not an array of strings.
+    Cookies,
+}
+
+impl Unreadable {
+    /// Every reason, once: the error catalogue and the tests iterate this.
+    pub const ALL: [Unreadable; 4] = [
+        Unreadable::Method,
+        Unreadable::Headers,
+        Unreadable::MultiValueHeaders,
+        Unreadable::Cookies,
+    ];
+
+    /// Stable name for logs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Unreadable::Method => "bad_method",
+            Unreadable::Headers => "bad_headers",
+            Unreadable::MultiValueHeaders => "bad_multi_value_headers",
+            Unreadable::Cookies => "bad_cookies",
+        }
+    }
+}
+
+/// The HTTP request an event carries, as the token rules need it: the method, and every
+/// header field value received (a repeated header is several fields; a payload 2.0 cookie
+/// is a `cookie` field of its own, like an HTTP/2 cookie crumb). Borrowed from the event.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HttpRequest<'a> {
+    method: &'a str,
+    fields: Vec<(&'a str, &'a str)>,
+}
+
+impl<'a> HttpRequest<'a> {
+    /// A request from its parts (tests, benchmarks).
+    pub fn new(method: &'a str, fields: Vec<(&'a str, &'a str)>) -> Self {
+        HttpRequest { method, fields }
+    }
+
+    /// Reads the request out of an event of shape `door`.
+    pub fn read(door: FrontDoor, event: &'a Value) -> Result<Self, Unreadable> {
+        let event = event.as_object().ok_or(Unreadable::Method)?;
+        let method = match door {
+            FrontDoor::PayloadV2 => event
+                .get("requestContext")
+                .and_then(|c| c.get("http"))
+                .and_then(|h| h.get("method")),
+            FrontDoor::PayloadV1 | FrontDoor::Alb => event.get("httpMethod"),
+        }
+        .and_then(Value::as_str)
+        .filter(|m| is_method(m))
+        .ok_or(Unreadable::Method)?;
+
+        let headers = object(event, "headers").ok_or(Unreadable::Headers)?;
+        let multi = object(event, "multiValueHeaders").ok_or(Unreadable::MultiValueHeaders)?;
+        let mut fields = Vec::new();
+        if let Some(multi) = multi {
+            for (name, values) in multi {
+                for value in list(values).ok_or(Unreadable::MultiValueHeaders)? {
+                    fields.push((name.as_str(), value));
+                }
+            }
+        }
+        if let Some(headers) = headers {
+            for (name, value) in headers {
+                let Some(value) = text(value).ok_or(Unreadable::Headers)? else {
+                    continue;
+                };
+                // Payload 1.0 repeats in `headers` one value of what `multiValueHeaders`
+                // holds in full (REST API: the last; HTTP API 1.0: all, comma-joined).
+                let listed = multi.is_some_and(|m| m.keys().any(|k| k.eq_ignore_ascii_case(name)));
+                if !listed {
+                    fields.push((name.as_str(), value));
+                }
+            }
+        }
+        if let Some(cookies) = event.get("cookies").filter(|c| !c.is_null()) {
+            for cookie in list(cookies).ok_or(Unreadable::Cookies)? {
+                fields.push(("cookie", cookie));
+            }
+        }
+        Ok(HttpRequest { method, fields })
+    }
+
+    pub fn method(&self) -> &'a str {
+        self.method
+    }
+
+    /// Every value of the header `name` (any case), in the order received.
+    pub fn values(&self, name: &'a str) -> impl Iterator<Item = &'a str> + '_ {
+        self.fields
+            .iter()
+            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| *v)
+    }
+}
+
+/// `event[key]` as an object; `Some(None)` when absent or null, `None` when another type.
+fn object<'a>(event: &'a Map<String, Value>, key: &str) -> Option<Option<&'a Map<String, Value>>> {
+    match event.get(key) {
+        None | Some(Value::Null) => Some(None),
+        Some(Value::Object(map)) => Some(Some(map)),
+        Some(_) => None,
+    }
+}
+
+/// A string, or nothing for null; `None` for any other type.
+fn text(value: &Value) -> Option<Option<&str>> {
+    match value {
+        Value::Null => Some(None),
+        Value::String(s) => Some(Some(s)),
+        _ => None,
+    }
+}
+
+/// The strings of an array (nulls skipped), or of a lone string; `None` for other types.
+fn list(value: &Value) -> Option<Vec<&str>> {
+    match value {
+        Value::Null => Some(Vec::new()),
+        Value::String(s) => Some(vec![s]),
+        Value::Array(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for item in items {
+                out.extend(text(item)?);
+            }
+            Some(out)
+        }
+        _ => None,
+    }
+}
+
+/// An HTTP method is a non-empty RFC 9110 token.
+fn is_method(m: &str) -> bool {
+    !m.is_empty()
+        && m.bytes().all(|b| {
+            b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn read(event: Value) -> (FrontDoor, Result<Vec<(String, String)>, Unreadable>, String) {
+        let door = FrontDoor::detect(&event).expect("a known shape");
+        let req = HttpRequest::read(door, &event);
+        let method = req.as_ref().map(|r| r.method().to_owned()).unwrap_or_default();
+        let fields = req.map(|r| {
+            r.fields
+                .iter()
+                .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+                .collect()
+        });
+        (door, fields, method)
+    }
+
+    fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
+        p.iter().map(|(n, v)| ((*n).to_owned(), (*v).to_owned())).collect()
+    }
+
+    #[test]
+    fn shapes_are_told_apart() {
+        let alb = json!({"requestContext": {"elb": {"targetGroupArn": "x"}}, "httpMethod": "GET"});
+        let v2 = json!({"version": "2.0", "requestContext": {"http": {"method": "GET"}}});
+        let url = json!({"requestContext": {"http": {"method": "GET"}}});
+        let v1 = json!({"httpMethod": "GET", "requestContext": {"stage": "prod"}});
+        let http_v1 = json!({"version": "1.0", "httpMethod": "GET"});
+        assert_eq!(FrontDoor::detect(&alb), Some(FrontDoor::Alb));
+        assert_eq!(FrontDoor::detect(&v2), Some(FrontDoor::PayloadV2));
+        assert_eq!(FrontDoor::detect(&url), Some(FrontDoor::PayloadV2));
+        assert_eq!(FrontDoor::detect(&v1), Some(FrontDoor::PayloadV1));
+        assert_eq!(FrontDoor::detect(&http_v1), Some(FrontDoor::PayloadV1));
+        for unknown in [json!({}), json!([]), json!("GET"), json!(null), json!({"Records": []})] {
+            assert_eq!(FrontDoor::detect(&unknown), None, "{unknown}");
+        }
+    }
+
+    #[test]
+    fn payload_v1_prefers_every_value_of_multi_value_headers() {
+        let (_, fields, method) = read(json!({
+            "httpMethod": "GET",
+            "headers": {"X-DR-Session": "b", "accept": "x"},
+            "multiValueHeaders": {"X-DR-Session": ["a", "b"], "cookie": ["s=1", "t=2"]}
+        }));
+        assert_eq!(method, "GET");
+        assert_eq!(
+            fields.unwrap(),
+            pairs(&[
+                ("X-DR-Session", "a"),
+                ("X-DR-Session", "b"),
+                ("cookie", "s=1"),
+                ("cookie", "t=2"),
+                ("accept", "x")
+            ])
+        );
+    }
+
+    #[test]
+    fn payload_v2_keeps_comma_joined_headers_and_each_cookie() {
+        let (_, fields, _) = read(json!({
+            "version": "2.0",
+            "headers": {"x-dr-session": "a,b"},
+            "cookies": ["s=1", "t=\u{1}"],
+            "requestContext": {"http": {"method": "GET"}}
+        }));
+        assert_eq!(
+            fields.unwrap(),
+            pairs(&[("x-dr-session", "a,b"), ("cookie", "s=1"), ("cookie", "t=\u{1}")])
+        );
+    }
+
+    #[test]
+    fn control_and_non_ascii_values_are_kept_not_fatal() {
+        let (_, fields, _) = read(json!({
+            "httpMethod": "GET",
+            "headers": {"x-other": "\u{0}\u{7f}é", "x-dr-session": null}
+        }));
+        assert_eq!(fields.unwrap(), pairs(&[("x-other", "\u{0}\u{7f}é")]));
+    }
+
+    #[test]
+    fn wrongly_typed_fields_are_unreadable() {
+        let cases = [
+            (json!({"httpMethod": 5}), Unreadable::Method),
+            (json!({"httpMethod": ""}), Unreadable::Method),
+            (json!({"httpMethod": "G T"}), Unreadable::Method),
+            (json!({"version": "2.0", "requestContext": {"http": {}}}), Unreadable::Method),
+            (json!({"httpMethod": "GET", "headers": []}), Unreadable::Headers),
+            (json!({"httpMethod": "GET", "headers": {"a": 1}}), Unreadable::Headers),
+            (json!({"httpMethod": "GET", "multiValueHeaders": {"a": [1]}}), Unreadable::MultiValueHeaders),
+            (json!({"httpMethod": "GET", "multiValueHeaders": {"a": {}}}), Unreadable::MultiValueHeaders),
+            (json!({"version": "2.0", "requestContext": {"http": {"method": "GET"}}, "cookies": [true]}), Unreadable::Cookies),
+            (json!({"version": "2.0", "requestContext": {"http": {"method": "GET"}}, "cookies": 1}), Unreadable::Cookies),
+        ];
+        for (event, want) in cases {
+            let door = FrontDoor::detect(&event).unwrap();
+            assert_eq!(HttpRequest::read(door, &event).err(), Some(want), "{event}");
+        }
+        // A lone string where a list is expected is one value, not an error.
+        let (_, fields, _) = read(json!({"version": "2.0", "requestContext": {"http": {"method": "GET"}}, "cookies": "s=1"}));
+        assert_eq!(fields.unwrap(), pairs(&[("cookie", "s=1")]));
+    }
+
+    #[test]
+    fn values_match_names_in_any_case() {
+        let req = HttpRequest::new("GET", vec![("Cookie", "a=1"), ("cookie", "b=2"), ("x", "y")]);
+        assert_eq!(req.values("cookie").collect::<Vec<_>>(), ["a=1", "b=2"]);
+    }
+
+    #[test]
+    fn each_front_door_answers_in_its_own_format() {
+        let response = || {
+            let mut r = Response::new(Body::Text("{}".into()));
+            r.headers_mut()
+                .insert("content-type", "application/json".parse().unwrap());
+            r
+        };
+        let v1 = serde_json::to_value(FrontDoor::PayloadV1.respond(response())).unwrap();
+        assert_eq!(v1["statusCode"], 200);
+        assert_eq!(v1["multiValueHeaders"]["content-type"], json!(["application/json"]));
+        assert_eq!(v1["body"], "{}");
+        let v2 = serde_json::to_value(FrontDoor::PayloadV2.respond(response())).unwrap();
+        assert_eq!(v2["headers"]["content-type"], "application/json");
+        assert!(v2.get("multiValueHeaders").is_none_or(|m| m.as_object().is_some_and(|m| m.is_empty())));
+        let alb = serde_json::to_value(FrontDoor::Alb.respond(response())).unwrap();
+        assert_eq!(alb["statusDescription"], "200 OK");
+        assert_eq!(alb["headers"]["content-type"], "application/json");
+        assert_eq!(alb["multiValueHeaders"]["content-type"], json!(["application/json"]));
+    }
+}

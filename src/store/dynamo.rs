@@ -1,0 +1,163 @@
+//! The DynamoDB adapter of [`SessionStore`]: one consistent, projected `GetItem` per
+//! lookup, and the stored item turned into a [`SessionRecord`] (or the exact reason it
+//! cannot be).
+//!
+//! Table schema: partition key `session_id` (S); `username` (S, non-empty);
+//! `expires_at` (N, Unix epoch seconds, also the table's TTL attribute).
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::Client;
+
+use super::classify::classify;
+use super::{Cause, SessionStore, StoreError};
+use crate::session::{SessionKey, SessionRecord, Username};
+
+/// Partition key attribute (S).
+pub const KEY_ATTR: &str = "session_id";
+/// Owner attribute (S, non-empty).
+pub const USERNAME_ATTR: &str = "username";
+/// Expiry attribute (N, epoch seconds; the table's TTL attribute).
+pub const EXPIRES_ATTR: &str = "expires_at";
+
+/// Reads sessions from one table. Cheap to clone; build it once at init.
+#[derive(Debug, Clone)]
+pub struct DynamoStore {
+    client: Client,
+    table: String,
+    consistent_read: bool,
+}
+
+impl DynamoStore {
+    pub fn new(client: Client, table: impl Into<String>, consistent_read: bool) -> Self {
+        DynamoStore {
+            client,
+            table: table.into(),
+            consistent_read,
+        }
+    }
+}
+
+impl SessionStore for DynamoStore {
+    async fn find(&self, key: &SessionKey) -> Result<Option<SessionRecord>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(KEY_ATTR, AttributeValue::S(key.as_str().to_owned()))
+            .projection_expression("#u, #e")
+            .expression_attribute_names("#u", USERNAME_ATTR)
+            .expression_attribute_names("#e", EXPIRES_ATTR)
+            .consistent_read(self.consistent_read)
+            .send()
+            .await
+            .map_err(classify)?;
+        out.item.map(|item| record_from_item(&item)).transpose()
+    }
+}
+
+/// Turns a stored item into a record, or a `RecordInvalid` error naming what is wrong.
+pub fn record_from_item(
+    item: &HashMap<String, AttributeValue>,
+) -> Result<SessionRecord, StoreError> {
+    let invalid = |cause| Err(StoreError::new(cause));
+    let username = match item.get(USERNAME_ATTR) {
+        None => return invalid(Cause::UsernameMissing),
+        Some(AttributeValue::S(s)) => match Username::new(s.clone()) {
+            Some(name) => name,
+            None => return invalid(Cause::UsernameEmpty),
+        },
+        Some(_) => return invalid(Cause::UsernameNotString),
+    };
+    let expires_at = match item.get(EXPIRES_ATTR) {
+        None => return invalid(Cause::ExpiresAtMissing),
+        Some(AttributeValue::N(n)) => match parse_epoch_seconds(n) {
+            Some(secs) => secs,
+            None => return invalid(Cause::ExpiresAtNotEpoch),
+        },
+        Some(_) => return invalid(Cause::ExpiresAtNotNumber),
+    };
+    Ok(SessionRecord {
+        username,
+        expires_at,
+    })
+}
+
+/// DynamoDB numbers are decimal strings. Whole seconds are expected; a fraction (as a
+/// login service writing `Date.now() / 1000` would store) is truncated.
+fn parse_epoch_seconds(n: &str) -> Option<i64> {
+    if let Ok(secs) = n.parse::<i64>() {
+        return Some(secs);
+    }
+    let f = n.parse::<f64>().ok().filter(|f| f.is_finite())?;
+    // `as` saturates; reject values outside i64 rather than clamp them.
+    (f.abs() < 9.0e18).then(|| f.trunc() as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::StoreFailure;
+
+    fn item(pairs: &[(&str, AttributeValue)]) -> HashMap<String, AttributeValue> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .collect()
+    }
+
+    fn s(v: &str) -> AttributeValue {
+        AttributeValue::S(v.into())
+    }
+
+    fn n(v: &str) -> AttributeValue {
+        AttributeValue::N(v.into())
+    }
+
+    #[test]
+    fn well_formed_item() {
+        let rec = record_from_item(&item(&[
+            ("username", s("alice")),
+            ("expires_at", n("1700000000")),
+        ]))
+        .unwrap();
+        assert_eq!(rec.username.as_str(), "alice");
+        assert_eq!(rec.expires_at, 1_700_000_000);
+    }
+
+    #[test]
+    fn fractional_expiry_is_truncated() {
+        let rec = record_from_item(&item(&[
+            ("username", s("a")),
+            ("expires_at", n("1700000000.9")),
+        ]))
+        .unwrap();
+        assert_eq!(rec.expires_at, 1_700_000_000);
+    }
+
+    #[test]
+    fn malformed_items_are_record_invalid_with_their_cause() {
+        let cases = [
+            (item(&[("expires_at", n("1"))]), Cause::UsernameMissing),
+            (item(&[("username", s("")), ("expires_at", n("1"))]), Cause::UsernameEmpty),
+            (item(&[("username", n("5")), ("expires_at", n("1"))]), Cause::UsernameNotString),
+            (item(&[("username", s("a"))]), Cause::ExpiresAtMissing),
+            (
+                item(&[("username", s("a")), ("expires_at", s("1700000000"))]),
+                Cause::ExpiresAtNotNumber,
+            ),
+            (item(&[("username", s("a")), ("expires_at", n("soon"))]), Cause::ExpiresAtNotEpoch),
+            (item(&[("username", s("a")), ("expires_at", n("1e300"))]), Cause::ExpiresAtNotEpoch),
+            (
+                item(&[("username", s("a")), ("expires_at", AttributeValue::Bool(true))]),
+                Cause::ExpiresAtNotNumber,
+            ),
+        ];
+        for (case, cause) in cases {
+            let err = record_from_item(&case).unwrap_err();
+            assert_eq!(err.failure(), StoreFailure::RecordInvalid, "{case:?}");
+            assert_eq!(err.cause(), cause, "{case:?}");
+        }
+    }
+}

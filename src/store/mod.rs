@@ -1,0 +1,230 @@
+//! The session store: the port the handler asks "which record, if any, is stored under
+//! this key?", and what can go wrong when asking.
+//!
+//! The port is one method; [`DynamoStore`] answers it with one bounded `GetItem`
+//! ([`dynamo`], bounds in [`sdk`]), [`MemoryStore`] from a map (tests, benchmarks). A
+//! failure is a [`StoreError`]: a [`Cause`] (a stable code, safe to log) that decides the
+//! [`StoreFailure`] kind a client is told, and the underlying error (the SDK's, with its
+//! full chain) as `source()`, for operators' tools that print it; the function logs only
+//! the code, because SDK error text may quote the request.
+
+pub mod classify;
+pub mod dynamo;
+pub mod memory;
+pub mod sdk;
+
+use std::error::Error;
+use std::fmt;
+use std::future::Future;
+
+pub use dynamo::DynamoStore;
+pub use memory::MemoryStore;
+
+use crate::session::{SessionKey, SessionRecord};
+
+/// Looks up session records by key.
+pub trait SessionStore: Send + Sync + 'static {
+    /// The record stored under `key`, `None` if there is none.
+    fn find(
+        &self,
+        key: &SessionKey,
+    ) -> impl Future<Output = Result<Option<SessionRecord>, StoreError>> + Send;
+}
+
+/// The kinds of store failure a client can tell apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreFailure {
+    /// Unreachable, timed out, or answering with a server error or an unreadable response.
+    Unavailable,
+    /// Throttled, and still throttled after the retries.
+    Throttled,
+    /// The table is missing, access is denied, or the request was refused as invalid.
+    Misconfigured,
+    /// A stored item lacks `username`/`expires_at` or has them with the wrong type.
+    RecordInvalid,
+}
+
+impl StoreFailure {
+    /// Every kind, once.
+    pub const ALL: [StoreFailure; 4] = [
+        StoreFailure::Unavailable,
+        StoreFailure::Throttled,
+        StoreFailure::Misconfigured,
+        StoreFailure::RecordInvalid,
+    ];
+}
+
+/// Why a lookup failed, precisely enough for an operator, and nothing secret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cause {
+    /// The whole call (retries included) ran out of time.
+    Timeout,
+    /// No connection within the connect timeout.
+    ConnectTimeout,
+    /// The connection was refused, reset or broken.
+    ConnectionFailed,
+    /// The request could not be sent for another reason (TLS, DNS, ...).
+    DispatchFailure,
+    /// An answer came but could not be read (truncated, not JSON, wrong content type).
+    UnreadableResponse,
+    /// DynamoDB answered with a server error (5xx) or an unrecognised error code.
+    ServerError,
+    /// DynamoDB throttled every attempt.
+    Throttled,
+    /// The table does not exist (in this account, region or endpoint).
+    TableNotFound,
+    /// The function's role may not read the table.
+    AccessDenied,
+    /// The credentials were rejected (unknown, expired, bad signature).
+    CredentialsRejected,
+    /// No credentials could be found.
+    NoCredentials,
+    /// The request could not be built: no endpoint for it (no region is configured).
+    EndpointUnresolved,
+    /// DynamoDB refused the request as invalid (for example a key schema mismatch).
+    RequestRejected,
+    /// The stored item has no `username`.
+    UsernameMissing,
+    /// The stored `username` is the empty string.
+    UsernameEmpty,
+    /// The stored `username` is not a string.
+    UsernameNotString,
+    /// The stored item has no `expires_at`.
+    ExpiresAtMissing,
+    /// The stored `expires_at` is not a number.
+    ExpiresAtNotNumber,
+    /// The stored `expires_at` is a number but not epoch seconds in range.
+    ExpiresAtNotEpoch,
+}
+
+impl Cause {
+    /// Every cause, once.
+    pub const ALL: [Cause; 19] = [
+        Cause::Timeout,
+        Cause::ConnectTimeout,
+        Cause::ConnectionFailed,
+        Cause::DispatchFailure,
+        Cause::UnreadableResponse,
+        Cause::ServerError,
+        Cause::Throttled,
+        Cause::TableNotFound,
+        Cause::AccessDenied,
+        Cause::CredentialsRejected,
+        Cause::NoCredentials,
+        Cause::EndpointUnresolved,
+        Cause::RequestRejected,
+        Cause::UsernameMissing,
+        Cause::UsernameEmpty,
+        Cause::UsernameNotString,
+        Cause::ExpiresAtMissing,
+        Cause::ExpiresAtNotNumber,
+        Cause::ExpiresAtNotEpoch,
+    ];
+
+    /// The kind of failure a client is told about.
+    pub fn failure(self) -> StoreFailure {
+        use Cause::*;
+        match self {
+            Timeout | ConnectTimeout | ConnectionFailed | DispatchFailure | UnreadableResponse
+            | ServerError => StoreFailure::Unavailable,
+            Throttled => StoreFailure::Throttled,
+            TableNotFound | AccessDenied | CredentialsRejected | NoCredentials | EndpointUnresolved
+            | RequestRejected => StoreFailure::Misconfigured,
+            UsernameMissing | UsernameEmpty | UsernameNotString | ExpiresAtMissing
+            | ExpiresAtNotNumber | ExpiresAtNotEpoch => StoreFailure::RecordInvalid,
+        }
+    }
+
+    /// Stable snake_case code for logs.
+    pub fn as_str(self) -> &'static str {
+        use Cause::*;
+        match self {
+            Timeout => "timeout",
+            ConnectTimeout => "connect_timeout",
+            ConnectionFailed => "connection_failed",
+            DispatchFailure => "dispatch_failure",
+            UnreadableResponse => "unreadable_response",
+            ServerError => "server_error",
+            Throttled => "throttled",
+            TableNotFound => "table_not_found",
+            AccessDenied => "access_denied",
+            CredentialsRejected => "credentials_rejected",
+            NoCredentials => "no_credentials",
+            EndpointUnresolved => "endpoint_unresolved",
+            RequestRejected => "request_rejected",
+            UsernameMissing => "username_missing",
+            UsernameEmpty => "username_empty",
+            UsernameNotString => "username_not_string",
+            ExpiresAtMissing => "expires_at_missing",
+            ExpiresAtNotNumber => "expires_at_not_number",
+            ExpiresAtNotEpoch => "expires_at_not_epoch",
+        }
+    }
+}
+
+/// A failed lookup: its cause, and the underlying error if there was one.
+#[derive(Debug, Clone)]
+pub struct StoreError {
+    cause: Cause,
+    source: Option<std::sync::Arc<dyn Error + Send + Sync>>,
+}
+
+impl StoreError {
+    /// A failure with no underlying error (for example a malformed record).
+    pub fn new(cause: Cause) -> Self {
+        StoreError {
+            cause,
+            source: None,
+        }
+    }
+
+    /// A failure caused by `source` (an SDK error).
+    pub fn with_source(cause: Cause, source: impl Error + Send + Sync + 'static) -> Self {
+        StoreError {
+            cause,
+            source: Some(std::sync::Arc::new(source)),
+        }
+    }
+
+    pub fn cause(&self) -> Cause {
+        self.cause
+    }
+
+    pub fn failure(&self) -> StoreFailure {
+        self.cause.failure()
+    }
+}
+
+impl PartialEq for StoreError {
+    fn eq(&self, other: &Self) -> bool {
+        self.cause == other.cause
+    }
+}
+
+impl Eq for StoreError {}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "session store: {}", self.cause.as_str())
+    }
+}
+
+impl Error for StoreError {
+    fn source(&self) -> Option<&(dyn Error + 'static)> {
+        self.source.as_deref().map(|e| e as &(dyn Error + 'static))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_cause_has_a_distinct_code_and_every_failure_a_cause() {
+        let codes: std::collections::HashSet<_> = Cause::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(codes.len(), Cause::ALL.len());
+        for failure in StoreFailure::ALL {
+            assert!(Cause::ALL.iter().any(|c| c.failure() == failure), "{failure:?}");
+        }
+    }
+}

@@ -1,0 +1,39 @@
+//! The AWS SDK settings every DynamoDB call of this crate runs with: how long it may take
+//! and how often it is retried. Region, credentials and `AWS_ENDPOINT_URL_DYNAMODB` come
+//! from the standard AWS environment; callers may override them (tests point the loader at
+//! a local server).
+
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, ConfigLoader};
+
+/// Time to open a TCP+TLS connection to DynamoDB.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_millis(1000);
+/// Time for one HTTP attempt; a slower attempt is retried.
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_millis(1000);
+/// Time for the whole call, retries included: the bound on a request's store latency.
+pub const OPERATION_TIMEOUT: Duration = Duration::from_millis(3000);
+/// Attempts per call under the standard retry mode.
+pub const MAX_ATTEMPTS: u32 = 3;
+/// First retry waits up to this long (with jitter), the second up to twice as long. The
+/// SDK's default (1 s) would spend most of the 3 s budget waiting.
+pub const INITIAL_BACKOFF: Duration = Duration::from_millis(100);
+
+/// The shared AWS configuration with this crate's time bounds and retry mode.
+pub fn config_loader() -> ConfigLoader {
+    aws_config::defaults(BehaviorVersion::latest())
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(CONNECT_TIMEOUT)
+                .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+                .operation_timeout(OPERATION_TIMEOUT)
+                .build(),
+        )
+        .retry_config(
+            RetryConfig::standard()
+                .with_max_attempts(MAX_ATTEMPTS)
+                .with_initial_backoff(INITIAL_BACKOFF),
+        )
+}
