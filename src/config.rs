@@ -183,9 +183,16 @@ mod tests {
         ])
         .unwrap();
         let m = c.metrics.unwrap();
-        assert_eq!((m.namespace.as_str(), m.function_name.as_str()), ("DR/Sessions", "prod-get-session"));
+        assert_eq!(
+            (m.namespace.as_str(), m.function_name.as_str()),
+            ("DR/Sessions", "prod-get-session")
+        );
         for bad in ["AWS/Lambda", "a\"b", &"x".repeat(256)] {
-            let e = config(&[("SESSION_TABLE", "sessions"), ("SESSION_METRICS_NAMESPACE", bad)]).unwrap_err();
+            let e = config(&[
+                ("SESSION_TABLE", "sessions"),
+                ("SESSION_METRICS_NAMESPACE", bad),
+            ])
+            .unwrap_err();
             assert_eq!(e.variable, "SESSION_METRICS_NAMESPACE");
         }
     }

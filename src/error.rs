@@ -121,9 +121,17 @@ mod tests {
                 "invalid_session_token",
             ),
             (ApiError::MethodNotAllowed, 405, "method_not_allowed"),
-            (store(Cause::ConnectionFailed), 500, "session_store_unavailable"),
+            (
+                store(Cause::ConnectionFailed),
+                500,
+                "session_store_unavailable",
+            ),
             (store(Cause::Throttled), 500, "session_store_throttled"),
-            (store(Cause::TableNotFound), 500, "session_store_misconfigured"),
+            (
+                store(Cause::TableNotFound),
+                500,
+                "session_store_misconfigured",
+            ),
             (store(Cause::UsernameMissing), 500, "session_record_invalid"),
         ];
         for (err, status, code) in cases {

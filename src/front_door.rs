@@ -265,9 +265,8 @@ fn list(value: &Value) -> Option<Vec<&str>> {
 /// An HTTP method is a non-empty RFC 9110 token.
 fn is_method(m: &str) -> bool {
     !m.is_empty()
-        && m.bytes().all(|b| {
-            b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
-        })
+        && m.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 #[cfg(test)]
@@ -275,10 +274,15 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn read(event: Value) -> (FrontDoor, Result<Vec<(String, String)>, Unreadable>, String) {
+    type Fields = Result<Vec<(String, String)>, Unreadable>;
+
+    fn read(event: Value) -> (FrontDoor, Fields, String) {
         let door = FrontDoor::detect(&event).expect("a known shape");
         let req = HttpRequest::read(door, &event);
-        let method = req.as_ref().map(|r| r.method().to_owned()).unwrap_or_default();
+        let method = req
+            .as_ref()
+            .map(|r| r.method().to_owned())
+            .unwrap_or_default();
         let fields = req.map(|r| {
             r.fields
                 .iter()
@@ -289,7 +293,9 @@ mod tests {
     }
 
     fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
-        p.iter().map(|(n, v)| ((*n).to_owned(), (*v).to_owned())).collect()
+        p.iter()
+            .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+            .collect()
     }
 
     #[test]
@@ -304,7 +310,13 @@ mod tests {
         assert_eq!(FrontDoor::detect(&url), Some(FrontDoor::PayloadV2));
         assert_eq!(FrontDoor::detect(&v1), Some(FrontDoor::PayloadV1));
         assert_eq!(FrontDoor::detect(&http_v1), Some(FrontDoor::PayloadV1));
-        for unknown in [json!({}), json!([]), json!("GET"), json!(null), json!({"Records": []})] {
+        for unknown in [
+            json!({}),
+            json!([]),
+            json!("GET"),
+            json!(null),
+            json!({"Records": []}),
+        ] {
             assert_eq!(FrontDoor::detect(&unknown), None, "{unknown}");
         }
     }
@@ -339,7 +351,11 @@ mod tests {
         }));
         assert_eq!(
             fields.unwrap(),
-            pairs(&[("x-dr-session", "a,b"), ("cookie", "s=1"), ("cookie", "t=\u{1}")])
+            pairs(&[
+                ("x-dr-session", "a,b"),
+                ("cookie", "s=1"),
+                ("cookie", "t=\u{1}")
+            ])
         );
     }
 
@@ -358,26 +374,52 @@ mod tests {
             (json!({"httpMethod": 5}), Unreadable::Method),
             (json!({"httpMethod": ""}), Unreadable::Method),
             (json!({"httpMethod": "G T"}), Unreadable::Method),
-            (json!({"version": "2.0", "requestContext": {"http": {}}}), Unreadable::Method),
-            (json!({"httpMethod": "GET", "headers": []}), Unreadable::Headers),
-            (json!({"httpMethod": "GET", "headers": {"a": 1}}), Unreadable::Headers),
-            (json!({"httpMethod": "GET", "multiValueHeaders": {"a": [1]}}), Unreadable::MultiValueHeaders),
-            (json!({"httpMethod": "GET", "multiValueHeaders": {"a": {}}}), Unreadable::MultiValueHeaders),
-            (json!({"version": "2.0", "requestContext": {"http": {"method": "GET"}}, "cookies": [true]}), Unreadable::Cookies),
-            (json!({"version": "2.0", "requestContext": {"http": {"method": "GET"}}, "cookies": 1}), Unreadable::Cookies),
+            (
+                json!({"version": "2.0", "requestContext": {"http": {}}}),
+                Unreadable::Method,
+            ),
+            (
+                json!({"httpMethod": "GET", "headers": []}),
+                Unreadable::Headers,
+            ),
+            (
+                json!({"httpMethod": "GET", "headers": {"a": 1}}),
+                Unreadable::Headers,
+            ),
+            (
+                json!({"httpMethod": "GET", "multiValueHeaders": {"a": [1]}}),
+                Unreadable::MultiValueHeaders,
+            ),
+            (
+                json!({"httpMethod": "GET", "multiValueHeaders": {"a": {}}}),
+                Unreadable::MultiValueHeaders,
+            ),
+            (
+                json!({"version": "2.0", "requestContext": {"http": {"method": "GET"}}, "cookies": [true]}),
+                Unreadable::Cookies,
+            ),
+            (
+                json!({"version": "2.0", "requestContext": {"http": {"method": "GET"}}, "cookies": 1}),
+                Unreadable::Cookies,
+            ),
         ];
         for (event, want) in cases {
             let door = FrontDoor::detect(&event).unwrap();
             assert_eq!(HttpRequest::read(door, &event).err(), Some(want), "{event}");
         }
         // A lone string where a list is expected is one value, not an error.
-        let (_, fields, _) = read(json!({"version": "2.0", "requestContext": {"http": {"method": "GET"}}, "cookies": "s=1"}));
+        let (_, fields, _) = read(
+            json!({"version": "2.0", "requestContext": {"http": {"method": "GET"}}, "cookies": "s=1"}),
+        );
         assert_eq!(fields.unwrap(), pairs(&[("cookie", "s=1")]));
     }
 
     #[test]
     fn values_match_names_in_any_case() {
-        let req = HttpRequest::new("GET", vec![("Cookie", "a=1"), ("cookie", "b=2"), ("x", "y")]);
+        let req = HttpRequest::new(
+            "GET",
+            vec![("Cookie", "a=1"), ("cookie", "b=2"), ("x", "y")],
+        );
         assert_eq!(req.values("cookie").collect::<Vec<_>>(), ["a=1", "b=2"]);
     }
 
@@ -391,14 +433,22 @@ mod tests {
         };
         let v1 = serde_json::to_value(FrontDoor::PayloadV1.respond(response())).unwrap();
         assert_eq!(v1["statusCode"], 200);
-        assert_eq!(v1["multiValueHeaders"]["content-type"], json!(["application/json"]));
+        assert_eq!(
+            v1["multiValueHeaders"]["content-type"],
+            json!(["application/json"])
+        );
         assert_eq!(v1["body"], "{}");
         let v2 = serde_json::to_value(FrontDoor::PayloadV2.respond(response())).unwrap();
         assert_eq!(v2["headers"]["content-type"], "application/json");
-        assert!(v2.get("multiValueHeaders").is_none_or(|m| m.as_object().is_some_and(|m| m.is_empty())));
+        assert!(v2
+            .get("multiValueHeaders")
+            .is_none_or(|m| m.as_object().is_some_and(|m| m.is_empty())));
         let alb = serde_json::to_value(FrontDoor::Alb.respond(response())).unwrap();
         assert_eq!(alb["statusDescription"], "200 OK");
         assert_eq!(alb["headers"]["content-type"], "application/json");
-        assert_eq!(alb["multiValueHeaders"]["content-type"], json!(["application/json"]));
+        assert_eq!(
+            alb["multiValueHeaders"]["content-type"],
+            json!(["application/json"])
+        );
     }
 }

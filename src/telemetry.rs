@@ -231,7 +231,11 @@ impl Emf {
             w.write_char(',')?;
             w.write_str(&self.store_ms)?;
         }
-        write!(w, r#"]}},"function_name":{},"requests":1"#, self.function_name)?;
+        write!(
+            w,
+            r#"]}},"function_name":{},"requests":1"#,
+            self.function_name
+        )?;
         if present.error_code {
             w.write_str(r#","errors":1"#)?;
         }

@@ -309,7 +309,9 @@ fn bearer_credentials(credential: &str) -> Option<&str> {
 /// followed by two hex digits is `BadEncoding`.
 fn percent_decode(v: &[u8]) -> Result<Cow<'_, [u8]>, Malformed> {
     let well_formed = v.iter().enumerate().all(|(i, &b)| {
-        b != b'%' || v.get(i + 1..i + 3).is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit))
+        b != b'%'
+            || v.get(i + 1..i + 3)
+                .is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit))
     });
     if !well_formed {
         return Err(Malformed::BadEncoding);
@@ -322,8 +324,11 @@ mod tests {
     use super::*;
 
     fn run(pairs: &[(&str, &str)]) -> Result<Option<(Source, String)>, TokenError> {
-        extract(&HttpRequest::new("GET", pairs.to_vec()), &CookieName::default())
-            .map(|o| o.map(|(s, t)| (s, t.expose().to_owned())))
+        extract(
+            &HttpRequest::new("GET", pairs.to_vec()),
+            &CookieName::default(),
+        )
+        .map(|o| o.map(|(s, t)| (s, t.expose().to_owned())))
     }
 
     fn err(source: Source, reason: Malformed) -> Result<Option<(Source, String)>, TokenError> {
@@ -497,8 +502,14 @@ mod tests {
 
     #[test]
     fn comma_joined_values_are_split_and_must_agree() {
-        assert_eq!(run(&[("x-dr-session", "tok,tok")]), ok(Source::Header, "tok"));
-        assert_eq!(run(&[("x-dr-session", "tok , tok")]), ok(Source::Header, "tok"));
+        assert_eq!(
+            run(&[("x-dr-session", "tok,tok")]),
+            ok(Source::Header, "tok")
+        );
+        assert_eq!(
+            run(&[("x-dr-session", "tok , tok")]),
+            ok(Source::Header, "tok")
+        );
         assert_eq!(run(&[("x-dr-session", "tok,")]), ok(Source::Header, "tok"));
         assert_eq!(
             run(&[("x-dr-session", "one,two")]),
@@ -521,7 +532,10 @@ mod tests {
             ok(Source::Bearer, "tok")
         );
         assert_eq!(
-            run(&[("authorization", "Bearer one"), ("authorization", "Basic x")]),
+            run(&[
+                ("authorization", "Bearer one"),
+                ("authorization", "Basic x")
+            ]),
             ok(Source::Bearer, "one")
         );
     }
@@ -530,7 +544,11 @@ mod tests {
     fn every_cookie_field_counts_and_other_cookies_cannot_hide_it() {
         // HTTP/2 crumbs: one cookie per field, the session cookie not last.
         assert_eq!(
-            run(&[("cookie", "session=one"), ("cookie", "a=1"), ("cookie", "b=2")]),
+            run(&[
+                ("cookie", "session=one"),
+                ("cookie", "a=1"),
+                ("cookie", "b=2")
+            ]),
             ok(Source::Cookie, "one")
         );
         // A neighbour with a control character or DEL is no reason to lose the session.
@@ -601,5 +619,4 @@ mod tests {
         assert_eq!(a.expose().len(), 64);
         assert_eq!(SessionToken::parse(a.expose().as_bytes()), Ok(a));
     }
-
 }

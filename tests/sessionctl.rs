@@ -46,6 +46,7 @@ fn text(bytes: &[u8]) -> String {
 }
 
 #[tokio::test]
+#[ignore = "needs a local DynamoDB: scripts/test"]
 async fn create_show_revoke_round_trip_through_the_function() {
     let client = client(&endpoint()).await;
     let table = new_table(&client).await;
@@ -67,8 +68,8 @@ async fn create_show_revoke_round_trip_through_the_function() {
 
     let app = app(&client, &config(&table, &[]));
     let get = || async {
-        let event = event_json(Kind::HttpApiV2, "GET", &[("x-dr-session", &token)], None);
-        parts(&app.handle(&request(&event, &invocation_id())).await)
+        let event = Shape::HttpV2.event("GET", &[("x-dr-session", &token)]);
+        invoke(&app, &event, &invocation_id()).await.parts()
     };
     assert_eq!(get().await, (200, json!({"username": "alice"})));
 
@@ -86,16 +87,30 @@ async fn create_show_revoke_round_trip_through_the_function() {
 }
 
 #[tokio::test]
-async fn fixed_token_for_fixtures() {
+#[ignore = "needs a local DynamoDB: scripts/test"]
+async fn fixed_token_for_fixtures_of_at_least_32_bytes() {
     let client = client(&endpoint()).await;
     let table = new_table(&client).await;
     let out = sessionctl(
         Some(&table),
-        &["create", "demo", "--token", "fixture-token-1"],
+        &["create", "demo", "--token", DEMO_TOKEN],
         None,
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert_eq!(text(&out.stdout).trim(), "fixture-token-1");
+    assert_eq!(text(&out.stdout).trim(), DEMO_TOKEN);
+    let short = &DEMO_TOKEN[..31];
+    let out = sessionctl(Some(&table), &["create", "demo", "--token", short], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("at least 32 bytes"),
+        "{}",
+        text(&out.stderr)
+    );
+    let show = sessionctl(Some(&table), &["show", short], None);
+    assert!(
+        text(&show.stderr).contains("no such session"),
+        "nothing was written"
+    );
     let out = sessionctl(
         Some(&table),
         &["create", "demo", "--token", "bad token"],
@@ -106,6 +121,7 @@ async fn fixed_token_for_fixtures() {
 }
 
 #[test]
+#[ignore = "needs a local DynamoDB: scripts/test"]
 fn clear_errors() {
     let cases: [(Option<&str>, &[&str], &str); 4] = [
         (Some("no-such-table"), &["show", "abc"], "does not exist"),

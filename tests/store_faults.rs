@@ -1,6 +1,7 @@
-//! Store faults, each against a real process over TCP: the function answers a 500
-//! ResponseError with the invocation's op_id within its time bound, and serves again
-//! once the fault is gone. Faults moto cannot produce come from a small fake endpoint.
+//! Store faults, each against a real socket: the function answers a 500 ResponseError with
+//! the right code and the invocation's op_id within its time bound, and serves again once
+//! the fault is gone. Faults moto cannot produce come from a small fake endpoint; the TLS
+//! fault from `openssl s_server` with a certificate nobody trusts.
 
 mod common;
 
@@ -9,7 +10,7 @@ use std::time::{Duration, Instant};
 use common::fake_dynamodb::{Behavior, FakeDynamo};
 use common::*;
 use get_session::session::unix_now;
-use get_session::store::{ATTEMPT_TIMEOUT, OPERATION_TIMEOUT};
+use get_session::store::sdk::{ATTEMPT_TIMEOUT, OPERATION_TIMEOUT};
 use get_session::{App, DynamoStore};
 use serde_json::json;
 
@@ -23,21 +24,13 @@ async fn fixture(behavior: Behavior) -> (FakeDynamo, App<DynamoStore>) {
     (fake, app)
 }
 
-async fn call(
-    app: &App<DynamoStore>,
-    op_id: &str,
-) -> (lambda_http::Response<lambda_http::Body>, Duration) {
-    let event = event_json(
-        Kind::HttpApiV2,
-        "GET",
-        &[("x-dr-session", "some-token")],
-        None,
-    );
+async fn call(app: &App<DynamoStore>, op_id: &str) -> (Answer, Duration) {
+    let event = Shape::HttpV2.event("GET", &[("x-dr-session", "some-token")]);
     let started = Instant::now();
-    let response = tokio::time::timeout(HANG_LIMIT, app.handle(&request(&event, op_id)))
+    let answer = tokio::time::timeout(HANG_LIMIT, invoke(app, &event, op_id))
         .await
-        .expect("the handler answers instead of hanging");
-    (response, started.elapsed())
+        .expect("the function answers instead of hanging");
+    (answer, started.elapsed())
 }
 
 fn live_item() -> Option<String> {
@@ -49,15 +42,27 @@ fn live_item() -> Option<String> {
 
 async fn assert_recovers(fake: &FakeDynamo, app: &App<DynamoStore>) {
     fake.set(Behavior::Item(live_item()));
-    let (response, _) = call(app, &invocation_id()).await;
-    assert_eq!(parts(&response), (200, json!({"username": "alice"})));
+    let (answer, _) = call(app, &invocation_id()).await;
+    assert_eq!(answer.parts(), (200, json!({"username": "alice"})));
+}
+
+async fn assert_fault(behavior: Behavior, code: &str) {
+    let (fake, app) = fixture(behavior.clone()).await;
+    let op_id = invocation_id();
+    let (answer, elapsed) = call(&app, &op_id).await;
+    assert_error(&answer, 500, code, &op_id);
+    assert!(
+        elapsed <= OPERATION_TIMEOUT + Duration::from_millis(500),
+        "{behavior:?}: {elapsed:?}"
+    );
+    assert_recovers(&fake, &app).await;
 }
 
 #[tokio::test]
 async fn fake_endpoint_serves_a_session() {
     let (fake, app) = fixture(Behavior::Item(live_item())).await;
-    let (response, _) = call(&app, &invocation_id()).await;
-    assert_eq!(parts(&response), (200, json!({"username": "alice"})));
+    let (answer, _) = call(&app, &invocation_id()).await;
+    assert_eq!(answer.parts(), (200, json!({"username": "alice"})));
     assert_eq!(fake.requests(), 1);
 }
 
@@ -75,11 +80,10 @@ async fn one_consistent_projected_get_item_keyed_by_the_token_hash() {
         json!({"#u": "username", "#e": "expires_at"})
     );
     // sha256("some-token"): the raw token never goes to the store.
-    let key = get_session::session::SessionKey::derive(
-        &get_session::token::SessionToken::parse(b"some-token").unwrap(),
-        get_session::session::KeyScheme::Sha256,
+    assert_eq!(
+        body["Key"],
+        json!({"session_id": {"S": key("some-token").as_str()}})
     );
-    assert_eq!(body["Key"], json!({"session_id": {"S": key.as_str()}}));
     assert!(!fake.last_body().contains("some-token"));
 
     let client = client(&fake.url).await;
@@ -96,8 +100,8 @@ async fn one_consistent_projected_get_item_keyed_by_the_token_hash() {
 async fn hung_store_is_500_unavailable_then_recovers() {
     let (fake, app) = fixture(Behavior::Hang).await;
     let op_id = invocation_id();
-    let (response, elapsed) = call(&app, &op_id).await;
-    assert_error(&response, 500, "session_store_unavailable", &op_id);
+    let (answer, elapsed) = call(&app, &op_id).await;
+    assert_error(&answer, 500, "session_store_unavailable", &op_id);
     // Ended by the operation timeout, not by the outer hang limit.
     assert!(
         elapsed >= OPERATION_TIMEOUT - Duration::from_millis(100),
@@ -119,8 +123,8 @@ async fn slow_first_attempt_is_retried_and_succeeds() {
         item: live_item(),
     })
     .await;
-    let (response, _) = call(&app, &invocation_id()).await;
-    assert_eq!(parts(&response), (200, json!({"username": "alice"})));
+    let (answer, _) = call(&app, &invocation_id()).await;
+    assert_eq!(answer.parts(), (200, json!({"username": "alice"})));
     assert_eq!(fake.requests(), 2, "one timed-out attempt, one retry");
 }
 
@@ -136,8 +140,8 @@ async fn throttling_is_retried_then_500_throttled() {
         })
         .await;
         let op_id = invocation_id();
-        let (response, _) = call(&app, &op_id).await;
-        assert_error(&response, 500, "session_store_throttled", &op_id);
+        let (answer, _) = call(&app, &op_id).await;
+        assert_error(&answer, 500, "session_store_throttled", &op_id);
         assert_eq!(
             fake.requests(),
             3,
@@ -155,11 +159,14 @@ async fn access_denied_is_500_misconfigured_without_retry() {
     })
     .await;
     let op_id = invocation_id();
-    let (response, _) = call(&app, &op_id).await;
-    assert_error(&response, 500, "session_store_misconfigured", &op_id);
+    let (answer, _) = call(&app, &op_id).await;
+    assert_error(&answer, 500, "session_store_misconfigured", &op_id);
     assert_eq!(fake.requests(), 1);
-    let (_, body) = parts(&response);
-    assert!(!body.to_string().contains("AccessDenied"), "{body}");
+    assert!(
+        !answer.body.to_string().contains("AccessDenied"),
+        "{}",
+        answer.body
+    );
     assert_recovers(&fake, &app).await;
 }
 
@@ -168,8 +175,8 @@ async fn server_errors_are_retried_then_500_unavailable() {
     for (status, error_type) in [(500, "InternalServerError"), (503, "ServiceUnavailable")] {
         let (fake, app) = fixture(Behavior::Error { status, error_type }).await;
         let op_id = invocation_id();
-        let (response, _) = call(&app, &op_id).await;
-        assert_error(&response, 500, "session_store_unavailable", &op_id);
+        let (answer, _) = call(&app, &op_id).await;
+        assert_error(&answer, 500, "session_store_unavailable", &op_id);
         assert_eq!(fake.requests(), 3, "{status}");
         assert_recovers(&fake, &app).await;
     }
@@ -180,6 +187,151 @@ async fn wrongly_typed_record_is_500_record_invalid() {
     let item = r#"{"username":{"S":"alice"},"expires_at":{"S":"soon"}}"#.to_owned();
     let (_fake, app) = fixture(Behavior::Item(Some(item))).await;
     let op_id = invocation_id();
-    let (response, _) = call(&app, &op_id).await;
-    assert_error(&response, 500, "session_record_invalid", &op_id);
+    let (answer, _) = call(&app, &op_id).await;
+    assert_error(&answer, 500, "session_record_invalid", &op_id);
+}
+
+#[tokio::test]
+async fn connection_reset_mid_body_is_500_unavailable_then_recovers() {
+    assert_fault(Behavior::ResetMidBody, "session_store_unavailable").await;
+}
+
+#[tokio::test]
+async fn truncated_body_is_500_unavailable_then_recovers() {
+    assert_fault(Behavior::Truncated, "session_store_unavailable").await;
+}
+
+#[tokio::test]
+async fn non_json_or_truncated_json_with_status_200_is_500_unavailable() {
+    for body in [
+        "<html>gateway</html>",
+        r#"{"Item":{"username":{"S":"al"#,
+        "[]",
+        r#"{"Item":"#,
+    ] {
+        let behavior = Behavior::Raw {
+            status: 200,
+            content_type: "application/x-amz-json-1.0",
+            body,
+        };
+        assert_fault(behavior, "session_store_unavailable").await;
+    }
+}
+
+#[tokio::test]
+async fn unexpected_content_type_is_never_a_session() {
+    // A proxy's HTML page, or an error page with status 200, must not become a session.
+    for (status, content_type, body) in [
+        (200, "text/html", "<html>sign in</html>"),
+        (502, "text/html", "<html>bad gateway</html>"),
+        (403, "text/plain", "Forbidden"),
+    ] {
+        let (fake, app) = fixture(Behavior::Raw {
+            status,
+            content_type,
+            body,
+        })
+        .await;
+        let op_id = invocation_id();
+        let (answer, _) = call(&app, &op_id).await;
+        assert_eq!(
+            answer.status, 500,
+            "{content_type} {status}: {}",
+            answer.body
+        );
+        assert_eq!(answer.body["op_id"], op_id.as_str());
+        assert_recovers(&fake, &app).await;
+    }
+}
+
+/// `openssl s_server` on a free port with a fresh self-signed certificate.
+struct UntrustedTls {
+    child: std::process::Child,
+    port: u16,
+    _dir: std::path::PathBuf,
+}
+
+impl UntrustedTls {
+    fn start() -> Self {
+        let dir =
+            std::env::temp_dir().join(format!("get-session-tls-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let status = std::process::Command::new("openssl")
+            .args([
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+                "-nodes",
+                "-days",
+                "1",
+            ])
+            .args([
+                "-subj",
+                "/CN=127.0.0.1",
+                "-addext",
+                "subjectAltName=IP:127.0.0.1",
+            ])
+            .arg("-keyout")
+            .arg(dir.join("key.pem"))
+            .arg("-out")
+            .arg(dir.join("cert.pem"))
+            .stderr(std::process::Stdio::null())
+            .status()
+            .expect("openssl is installed");
+        assert!(status.success());
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = std::process::Command::new("openssl")
+            .args(["s_server", "-quiet", "-accept"])
+            .arg(format!("127.0.0.1:{port}"))
+            .arg("-cert")
+            .arg(dir.join("cert.pem"))
+            .arg("-key")
+            .arg(dir.join("key.pem"))
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "s_server did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        UntrustedTls {
+            child,
+            port,
+            _dir: dir,
+        }
+    }
+}
+
+impl Drop for UntrustedTls {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self._dir);
+    }
+}
+
+#[tokio::test]
+async fn untrusted_tls_certificate_is_500_unavailable_every_time() {
+    let server = UntrustedTls::start();
+    let client = client(&format!("https://127.0.0.1:{}", server.port)).await;
+    let app = app(&client, &config("sessions", &[]));
+    for _ in 0..2 {
+        let op_id = invocation_id();
+        let (answer, elapsed) = call(&app, &op_id).await;
+        assert_error(&answer, 500, "session_store_unavailable", &op_id);
+        assert!(
+            elapsed <= OPERATION_TIMEOUT + Duration::from_millis(500),
+            "{elapsed:?}"
+        );
+    }
 }

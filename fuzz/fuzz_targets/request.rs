@@ -1,68 +1,116 @@
-//! Fuzzes the request-to-response path: the input is read as a method byte followed by
-//! `name: value` header lines (any bytes). Token extraction and the whole handler (with an
-//! in-memory store) must never panic, must answer 200/400/405/500, and every error must be a
-//! full ResponseError with the invocation id and one of the fixed messages (no echo).
+//! Fuzzes the function's entry point with events. The input's first byte picks a front door
+//! shape (or raw mode), the second the method; the rest is `name: value` header lines (any
+//! characters) put into the event the way that front door does, or in raw mode the whole
+//! input is the event JSON. The function must never panic; every event of a known front
+//! door must get a contract answer (200/400/405/500) in its format, and every error must be
+//! a full ResponseError with the invocation id and one of the fixed messages (no echo).
 #![no_main]
 
-
-use get_session::session::{KeyScheme, SessionKey, SessionRecord, Username};
 use get_session::error::ApiError;
+use get_session::front_door::FrontDoor;
+use get_session::session::{KeyScheme, SessionKey, SessionRecord, Username};
 use get_session::store::MemoryStore;
-use get_session::token::{self, CookieName, SessionToken};
+use get_session::token::SessionToken;
 use get_session::{App, Config};
-use lambda_http::http::{HeaderName, HeaderValue, Method};
-use lambda_http::{Body, Context, Request, RequestExt};
 use libfuzzer_sys::fuzz_target;
+use serde_json::{json, Map, Value};
 
 const REQUEST_ID: &str = "2c1e0f7a-9d3b-4e5f-8a6b-1c2d3e4f5a6b";
 
 fn app() -> App<MemoryStore> {
     let token = SessionToken::parse(b"fuzz-live-token").unwrap();
     let key = SessionKey::derive(&token, KeyScheme::Sha256);
-    let record = SessionRecord { username: Username::new("alice").unwrap(), expires_at: i64::MAX };
-    let config = Config::from_lookup(|k| (k == "SESSION_TABLE").then(|| "sessions".to_owned())).unwrap();
+    let record = SessionRecord {
+        username: Username::new("alice").unwrap(),
+        expires_at: i64::MAX,
+    };
+    let config =
+        Config::from_lookup(|k| (k == "SESSION_TABLE").then(|| "sessions".to_owned())).unwrap();
     App::new(MemoryStore::default().with(&key, record), &config)
 }
 
-/// Every message the function can send. A message outside this set would carry request data.
-fn all_messages() -> Vec<String> {
-    ApiError::every_kind().iter().map(ApiError::message).collect()
+/// An event of shape `shape` (0: REST v1, 1: HTTP API v1, 2: payload 2.0, 3: ALB, 4: ALB
+/// multi-value) with `fields`.
+fn event(shape: u8, method: &str, fields: &[(String, String)]) -> Value {
+    let mut multi: Map<String, Value> = Map::new();
+    let mut last = Map::new();
+    let mut joined: Map<String, Value> = Map::new();
+    let mut cookies = Vec::new();
+    for (name, value) in fields {
+        let list = multi.entry(name.clone()).or_insert_with(|| json!([]));
+        list.as_array_mut().unwrap().push(json!(value));
+        last.insert(name.clone(), json!(value));
+        let prev = joined.get(name).and_then(Value::as_str).map(str::to_owned);
+        joined.insert(
+            name.clone(),
+            json!(prev.map_or(value.clone(), |p| format!("{p},{value}"))),
+        );
+        if name.eq_ignore_ascii_case("cookie") {
+            cookies.extend(value.split(';').map(|c| json!(c.trim())));
+        }
+    }
+    match shape % 5 {
+        0 => {
+            json!({"httpMethod": method, "headers": last, "multiValueHeaders": multi, "requestContext": {"stage": "prod"}})
+        }
+        1 => {
+            json!({"version": "1.0", "httpMethod": method, "headers": joined, "multiValueHeaders": multi})
+        }
+        2 => {
+            joined.retain(|n, _| !n.eq_ignore_ascii_case("cookie"));
+            json!({"version": "2.0", "headers": joined, "cookies": cookies, "requestContext": {"http": {"method": method}}})
+        }
+        3 => json!({"requestContext": {"elb": {}}, "httpMethod": method, "headers": last}),
+        _ => {
+            json!({"requestContext": {"elb": {}}, "httpMethod": method, "multiValueHeaders": multi})
+        }
+    }
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&m, rest)) = data.split_first() else { return };
-    let method = [Method::GET, Method::GET, Method::GET, Method::POST, Method::HEAD, Method::OPTIONS][m as usize % 6].clone();
-    let mut req = Request::new(Body::Empty);
-    *req.method_mut() = method.clone();
-    for line in rest.split(|&b| b == b'\n') {
-        let Some(colon) = line.iter().position(|&b| b == b':') else { continue };
-        let (Ok(name), Ok(value)) = (HeaderName::from_bytes(&line[..colon]), HeaderValue::from_bytes(&line[colon + 1..])) else {
-            continue;
-        };
-        req.headers_mut().append(name, value);
-    }
-    let _ = token::extract(req.headers(), &CookieName::default());
-
-    let mut ctx = Context::default();
-    ctx.request_id = REQUEST_ID.to_owned();
-    let req = req.with_lambda_context(ctx);
-    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
-    let response = rt.block_on(app().handle(&req));
-    let status = response.status().as_u16();
+    let [shape, m, rest @ ..] = data else { return };
+    let method = ["GET", "GET", "GET", "POST", "HEAD", "OPTIONS", "get", ""][usize::from(*m % 8)];
+    let event = if *shape == 0xff {
+        // Raw mode: any JSON at all.
+        match serde_json::from_slice::<Value>(rest) {
+            Ok(v) => v,
+            Err(_) => return,
+        }
+    } else {
+        let text = String::from_utf8_lossy(rest);
+        let fields: Vec<(String, String)> = text
+            .split('\n')
+            .filter_map(|line| line.split_once(':'))
+            .map(|(n, v)| (n.to_owned(), v.to_owned()))
+            .collect();
+        event(*shape, method, &fields)
+    };
+    let known = FrontDoor::detect(&event).is_some();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let result = rt.block_on(app().invoke(&event, REQUEST_ID));
+    assert_eq!(
+        result.is_ok(),
+        known,
+        "only an unknown shape is an invocation error"
+    );
+    let Ok(response) = result else { return };
+    let response = serde_json::to_value(response).unwrap();
+    let status = response["statusCode"].as_u64().unwrap();
     assert!([200, 400, 405, 500].contains(&status), "status {status}");
-    if method != Method::GET {
-        assert_eq!(status, 405);
-    }
-    let Body::Text(text) = response.body() else { panic!("text body expected") };
-    let body: serde_json::Value = serde_json::from_str(text).unwrap();
-    if status != 200 {
-        let obj = body.as_object().unwrap();
+    let body: Value = serde_json::from_str(response["body"].as_str().unwrap()).unwrap();
+    let obj = body.as_object().unwrap();
+    if status == 200 {
+        assert!(obj.is_empty() || obj["username"] == "alice");
+    } else {
         assert_eq!(obj.len(), 3);
         assert_eq!(obj["op_id"], REQUEST_ID);
         let message = obj["message"].as_str().unwrap().to_owned();
-        assert!(all_messages().contains(&message), "unexpected message {message:?}");
-    } else {
-        let obj = body.as_object().unwrap();
-        assert!(obj.is_empty() || obj["username"] == "alice");
+        let all: Vec<String> = ApiError::every_kind()
+            .iter()
+            .map(ApiError::message)
+            .collect();
+        assert!(all.contains(&message), "unexpected message {message:?}");
     }
 });

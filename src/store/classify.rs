@@ -19,12 +19,16 @@ where
     StoreError::with_source(cause, err)
 }
 
-fn cause<E: ProvideErrorMetadata + Error + 'static, R: std::fmt::Debug>(err: &SdkError<E, R>) -> Cause {
+fn cause<E: ProvideErrorMetadata + Error + 'static, R: std::fmt::Debug>(
+    err: &SdkError<E, R>,
+) -> Cause {
     match err {
         SdkError::TimeoutError(_) => Cause::Timeout,
         SdkError::DispatchFailure(d) if d.is_timeout() => Cause::ConnectTimeout,
         SdkError::DispatchFailure(d) if d.is_io() => Cause::ConnectionFailed,
-        SdkError::DispatchFailure(d) if chain_has::<CredentialsError>(d.as_connector_error().map(|e| e as _)) => {
+        SdkError::DispatchFailure(d)
+            if chain_has::<CredentialsError>(d.as_connector_error().map(|e| e as _)) =>
+        {
             Cause::NoCredentials
         }
         SdkError::DispatchFailure(_) => Cause::DispatchFailure,

@@ -140,17 +140,32 @@ mod tests {
     fn malformed_items_are_record_invalid_with_their_cause() {
         let cases = [
             (item(&[("expires_at", n("1"))]), Cause::UsernameMissing),
-            (item(&[("username", s("")), ("expires_at", n("1"))]), Cause::UsernameEmpty),
-            (item(&[("username", n("5")), ("expires_at", n("1"))]), Cause::UsernameNotString),
+            (
+                item(&[("username", s("")), ("expires_at", n("1"))]),
+                Cause::UsernameEmpty,
+            ),
+            (
+                item(&[("username", n("5")), ("expires_at", n("1"))]),
+                Cause::UsernameNotString,
+            ),
             (item(&[("username", s("a"))]), Cause::ExpiresAtMissing),
             (
                 item(&[("username", s("a")), ("expires_at", s("1700000000"))]),
                 Cause::ExpiresAtNotNumber,
             ),
-            (item(&[("username", s("a")), ("expires_at", n("soon"))]), Cause::ExpiresAtNotEpoch),
-            (item(&[("username", s("a")), ("expires_at", n("1e300"))]), Cause::ExpiresAtNotEpoch),
             (
-                item(&[("username", s("a")), ("expires_at", AttributeValue::Bool(true))]),
+                item(&[("username", s("a")), ("expires_at", n("soon"))]),
+                Cause::ExpiresAtNotEpoch,
+            ),
+            (
+                item(&[("username", s("a")), ("expires_at", n("1e300"))]),
+                Cause::ExpiresAtNotEpoch,
+            ),
+            (
+                item(&[
+                    ("username", s("a")),
+                    ("expires_at", AttributeValue::Bool(true)),
+                ]),
                 Cause::ExpiresAtNotNumber,
             ),
         ];

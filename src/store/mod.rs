@@ -128,8 +128,8 @@ impl Cause {
             Timeout | ConnectTimeout | ConnectionFailed | DispatchFailure | UnreadableResponse
             | ServerError => StoreFailure::Unavailable,
             Throttled => StoreFailure::Throttled,
-            TableNotFound | AccessDenied | CredentialsRejected | NoCredentials | EndpointUnresolved
-            | RequestRejected => StoreFailure::Misconfigured,
+            TableNotFound | AccessDenied | CredentialsRejected | NoCredentials
+            | EndpointUnresolved | RequestRejected => StoreFailure::Misconfigured,
             UsernameMissing | UsernameEmpty | UsernameNotString | ExpiresAtMissing
             | ExpiresAtNotNumber | ExpiresAtNotEpoch => StoreFailure::RecordInvalid,
         }
@@ -224,7 +224,10 @@ mod tests {
         let codes: std::collections::HashSet<_> = Cause::ALL.iter().map(|c| c.as_str()).collect();
         assert_eq!(codes.len(), Cause::ALL.len());
         for failure in StoreFailure::ALL {
-            assert!(Cause::ALL.iter().any(|c| c.failure() == failure), "{failure:?}");
+            assert!(
+                Cause::ALL.iter().any(|c| c.failure() == failure),
+                "{failure:?}"
+            );
         }
     }
 }

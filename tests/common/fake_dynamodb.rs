@@ -1,6 +1,7 @@
 //! A tiny fake DynamoDB endpoint for the faults a real local server cannot produce:
-//! hanging, answering slowly, throttling, denying access, failing with a 5xx. It speaks
-//! just enough HTTP/1.1 and DynamoDB's JSON error format for the AWS SDK.
+//! hanging, answering slowly, throttling, denying access, failing with a 5xx, resetting
+//! the connection mid-body, answering a truncated or non-JSON body or an unexpected
+//! content type. It speaks just enough HTTP/1.1 and DynamoDB's JSON format for the AWS SDK.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -26,6 +27,16 @@ pub enum Behavior {
         delay: Duration,
         item: Option<String>,
     },
+    /// Answers `status` with this content type and body, as given.
+    Raw {
+        status: u16,
+        content_type: &'static str,
+        body: &'static str,
+    },
+    /// Announces a body of `Content-Length` bytes, sends half, then resets the connection.
+    ResetMidBody,
+    /// Announces a longer body than it sends, then closes the connection cleanly.
+    Truncated,
 }
 
 pub struct FakeDynamo {
@@ -109,7 +120,7 @@ async fn serve(
         let n = requests.fetch_add(1, Ordering::SeqCst);
 
         let current = behavior.lock().unwrap().clone();
-        let (status, body) = match current {
+        let (status, body) = match current.clone() {
             Behavior::Hang => {
                 tokio::time::sleep(Duration::from_secs(3600)).await;
                 return;
@@ -126,6 +137,38 @@ async fn serve(
                     tokio::time::sleep(delay).await;
                 }
                 (200, item_body(item))
+            }
+            Behavior::Raw {
+                status,
+                content_type,
+                body,
+            } => {
+                let response = format!(
+                    "HTTP/1.1 {status} X\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\n\r\n{body}",
+                    body.len()
+                );
+                if stream.write_all(response.as_bytes()).await.is_err() {
+                    return;
+                }
+                continue;
+            }
+            Behavior::ResetMidBody | Behavior::Truncated => {
+                let body = item_body(Some(
+                    r#"{"username":{"S":"alice"},"expires_at":{"N":"99999999999"}}"#.into(),
+                ));
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/x-amz-json-1.0\r\ncontent-length: {}\r\n\r\n",
+                    body.len()
+                );
+                let _ = stream.write_all(head.as_bytes()).await;
+                let _ = stream.write_all(&body.as_bytes()[..body.len() / 2]).await;
+                let _ = stream.flush().await;
+                if matches!(current, Behavior::ResetMidBody) {
+                    // SO_LINGER 0: close sends RST instead of FIN (and so cannot block).
+                    #[allow(deprecated)]
+                    let _ = stream.set_linger(Some(Duration::ZERO));
+                }
+                return;
             }
         };
         let response = format!(

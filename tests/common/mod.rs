@@ -1,11 +1,15 @@
-//! Shared by the integration tests: a client for the local DynamoDB that scripts/test
-//! starts (moto on 127.0.0.1), a fresh table per test, and real `lambda_http` requests
-//! built from API Gateway v1/v2 and ALB events with a known invocation id.
+//! Shared by the integration tests: the sample events in `events/` and events of every
+//! front door's shape built from them, invoking the function the way the runtime does
+//! (event JSON in, the front door's response JSON out), one log capture, one test config,
+//! and a client for the local DynamoDB that `scripts/test` starts (moto on 127.0.0.1).
 #![allow(dead_code)] // each test binary uses a different part of this module
 
 pub mod fake_dynamodb;
 
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use aws_sdk_dynamodb::config::{Credentials, Region};
 use aws_sdk_dynamodb::types::{
@@ -13,11 +17,366 @@ use aws_sdk_dynamodb::types::{
     ScalarAttributeType,
 };
 use aws_sdk_dynamodb::Client;
-use get_session::{store, App, Config, DynamoStore};
-use lambda_http::{Body, Context, Request, RequestExt, Response};
+use get_session::session::{KeyScheme, SessionKey};
+use get_session::telemetry::{self, LogFormat, Metrics};
+use get_session::token::SessionToken;
+use get_session::{store, App, Config, DynamoStore, SessionStore};
 use serde_json::{json, Value};
 
-/// The local DynamoDB's URL, from the test script.
+/// The token `events/*.json` carry; tests seed it as user `demo`.
+pub const DEMO_TOKEN: &str = "demo-session-token-0123456789abcdef";
+
+// ---------------------------------------------------------------- fixtures
+
+/// `events/`, where the sample events and their expected answers live.
+pub fn events_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("events")
+}
+
+/// A sample event, by its path under `events/`.
+pub fn fixture(rel: &str) -> Value {
+    let path = events_dir().join(rel);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path:?}: {e}"))
+}
+
+/// Every sample event file, as paths under `events/` (expected.json excluded), sorted.
+pub fn fixture_files() -> Vec<String> {
+    fn walk(dir: &Path, root: &Path, out: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, root, out);
+            } else if path.extension().is_some_and(|e| e == "json")
+                && path.file_name() != Some("expected.json".as_ref())
+            {
+                let rel = path.strip_prefix(root).unwrap().to_string_lossy();
+                out.push(rel.replace('\\', "/"));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&events_dir(), &events_dir(), &mut out);
+    out.sort();
+    out
+}
+
+/// `events/expected.json`: the answer each sample event must get.
+pub fn expected() -> serde_json::Map<String, Value> {
+    match fixture("expected.json").get("events") {
+        Some(Value::Object(events)) => events.clone(),
+        _ => panic!("expected.json has an `events` object"),
+    }
+}
+
+/// The front doors the function is deployed behind, each with its way of putting header
+/// fields into an event (as AWS documents it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// REST API: every value in `multiValueHeaders`, the last in `headers`.
+    RestV1,
+    /// HTTP API, payload 1.0: every value in `multiValueHeaders`, comma-joined in `headers`.
+    HttpV1,
+    /// HTTP API, payload 2.0: comma-joined `headers`, cookies in the `cookies` array.
+    HttpV2,
+    /// Lambda Function URL (payload 2.0).
+    FunctionUrl,
+    /// ALB, multi-value headers off: the last value of each header in `headers`.
+    Alb,
+    /// ALB, multi-value headers on: every value in `multiValueHeaders`.
+    AlbMultiValue,
+}
+
+impl Shape {
+    pub const ALL: [Shape; 6] = [
+        Shape::RestV1,
+        Shape::HttpV1,
+        Shape::HttpV2,
+        Shape::FunctionUrl,
+        Shape::Alb,
+        Shape::AlbMultiValue,
+    ];
+
+    pub fn dir(self) -> &'static str {
+        match self {
+            Shape::RestV1 => "apigw-rest-v1",
+            Shape::HttpV1 => "apigw-http-v1",
+            Shape::HttpV2 => "apigw-http-v2",
+            Shape::FunctionUrl => "function-url",
+            Shape::Alb => "alb",
+            Shape::AlbMultiValue => "alb-multi-value",
+        }
+    }
+
+    /// The shape of a sample event, by its directory.
+    pub fn of_fixture(rel: &str) -> Shape {
+        let dir = rel.split('/').next().unwrap_or_default();
+        Shape::ALL
+            .into_iter()
+            .find(|s| s.dir() == dir)
+            .unwrap_or_else(|| panic!("no shape for {rel}"))
+    }
+
+    /// Whether the front door delivers every value of a repeated header.
+    pub fn keeps_repeated_values(self) -> bool {
+        self != Shape::Alb
+    }
+
+    /// This shape's sample event with `method` and the header fields `fields` (in the
+    /// order a client sent them) put where this front door puts them.
+    pub fn event(self, method: &str, fields: &[(&str, &str)]) -> Value {
+        let mut event = fixture(&format!("{}/no-token.json", self.dir()));
+        let mut all: Vec<(String, String)> = Vec::new();
+        // The sample's own fields first (host, accept, ...), then the test's.
+        let base = event
+            .get("multiValueHeaders")
+            .filter(|m| m.is_object())
+            .or_else(|| event.get("headers"))
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
+        for (name, values) in base {
+            match values {
+                Value::Array(vs) => all.extend(
+                    vs.iter()
+                        .map(|v| (name.clone(), v.as_str().unwrap().to_owned())),
+                ),
+                Value::String(v) => all.push((name.clone(), v)),
+                _ => {}
+            }
+        }
+        all.extend(
+            fields
+                .iter()
+                .map(|(n, v)| ((*n).to_owned(), (*v).to_owned())),
+        );
+        let mut multi = serde_json::Map::new();
+        let mut last = serde_json::Map::new();
+        let mut joined = serde_json::Map::new();
+        let mut cookies = Vec::new();
+        for (name, value) in &all {
+            let values = multi.entry(name.clone()).or_insert_with(|| json!([]));
+            values.as_array_mut().unwrap().push(json!(value));
+            last.insert(name.clone(), json!(value));
+            let j = joined.entry(name.clone()).or_insert_with(|| json!(""));
+            *j = json!(match j.as_str().unwrap() {
+                "" => value.clone(),
+                prev => format!("{prev},{value}"),
+            });
+            if name.eq_ignore_ascii_case("cookie") {
+                cookies.extend(value.split(';').map(|c| json!(c.trim())));
+            }
+        }
+        let obj = event.as_object_mut().unwrap();
+        match self {
+            Shape::RestV1 | Shape::HttpV1 => {
+                obj.insert("httpMethod".into(), json!(method));
+                obj["requestContext"]["httpMethod"] = json!(method);
+                obj.insert("multiValueHeaders".into(), Value::Object(multi));
+                let single = if self == Shape::RestV1 { last } else { joined };
+                obj.insert("headers".into(), Value::Object(single));
+            }
+            Shape::HttpV2 | Shape::FunctionUrl => {
+                obj["requestContext"]["http"]["method"] = json!(method);
+                joined.retain(|name, _| !name.eq_ignore_ascii_case("cookie"));
+                obj.insert("headers".into(), Value::Object(joined));
+                if cookies.is_empty() {
+                    obj.remove("cookies");
+                } else {
+                    obj.insert("cookies".into(), Value::Array(cookies));
+                }
+            }
+            Shape::Alb => {
+                obj.insert("httpMethod".into(), json!(method));
+                obj.insert("headers".into(), Value::Object(last));
+            }
+            Shape::AlbMultiValue => {
+                obj.insert("httpMethod".into(), json!(method));
+                obj.insert("multiValueHeaders".into(), Value::Object(multi));
+            }
+        }
+        event
+    }
+}
+
+// ---------------------------------------------------------------- invoking
+
+/// A response as the front door receives it, read back per its format.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub status: u16,
+    /// Response headers (lowercase names), every value.
+    pub headers: Vec<(String, String)>,
+    pub body: Value,
+    /// The whole response JSON.
+    pub raw: Value,
+}
+
+impl Answer {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// `(status, body)`, for compact assertions.
+    pub fn parts(&self) -> (u16, Value) {
+        (self.status, self.body.clone())
+    }
+}
+
+/// Reads a response of the front door `event` came through, checking its format: payload
+/// 1.0 answers in `multiValueHeaders` only, payload 2.0 in `headers`, an ALB in both.
+pub fn answer_of(event: &Value, response: &Value) -> Answer {
+    let status = response["statusCode"].as_u64().expect("statusCode") as u16;
+    let alb = event["requestContext"].get("elb").is_some();
+    let v2 = event["requestContext"].get("http").is_some();
+    let mut headers = Vec::new();
+    let multi = response.get("multiValueHeaders").and_then(Value::as_object);
+    let single = response.get("headers").and_then(Value::as_object);
+    if v2 {
+        for (n, v) in single.expect("payload 2.0 answers in `headers`") {
+            headers.push((n.to_lowercase(), v.as_str().unwrap().to_owned()));
+        }
+    } else {
+        for (n, vs) in multi.expect("payload 1.0 and ALB answer in `multiValueHeaders`") {
+            for v in vs.as_array().unwrap() {
+                headers.push((n.to_lowercase(), v.as_str().unwrap().to_owned()));
+            }
+        }
+        if alb {
+            assert_eq!(
+                single.map(|s| s.len()),
+                multi.map(|m| m.len()),
+                "ALB: both header fields"
+            );
+            assert!(response["statusDescription"]
+                .as_str()
+                .is_some_and(|d| d.starts_with(&status.to_string())));
+        } else {
+            assert!(
+                single.is_none_or(|s| s.is_empty()),
+                "payload 1.0: headers only in multiValueHeaders"
+            );
+        }
+    }
+    let text = response["body"].as_str().unwrap_or_default();
+    let body =
+        serde_json::from_str(text).unwrap_or_else(|e| panic!("body is not JSON ({e}): {response}"));
+    Answer {
+        status,
+        headers,
+        body,
+        raw: response.clone(),
+    }
+}
+
+/// One invocation through the function's entry point, as the runtime makes it.
+pub async fn invoke<S: SessionStore>(app: &App<S>, event: &Value, request_id: &str) -> Answer {
+    let response = app
+        .invoke(event, request_id)
+        .await
+        .expect("a known front door gets an answer");
+    answer_of(event, &serde_json::to_value(response).unwrap())
+}
+
+/// A fresh invocation id, as Lambda would send.
+pub fn invocation_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// Asserts a full ResponseError with the given status, code and op_id.
+pub fn assert_error(answer: &Answer, status: u16, code: &str, op_id: &str) {
+    let body = &answer.body;
+    assert_eq!(answer.status, status, "{body}");
+    let obj = body.as_object().expect("error body is an object");
+    assert_eq!(obj.len(), 3, "exactly error_code, message, op_id: {body}");
+    assert_eq!(obj["error_code"], code, "{body}");
+    assert!(
+        obj["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
+    assert_eq!(obj["op_id"], op_id, "{body}");
+    assert_eq!(answer.header("content-type"), Some("application/json"));
+    assert_eq!(answer.header("cache-control"), Some("no-store"));
+}
+
+// ---------------------------------------------------------------- config, keys
+
+/// The function's configuration for `table`, plus `extra` settings.
+pub fn config(table: &str, extra: &[(&str, &str)]) -> Config {
+    Config::from_lookup(|name| {
+        if name == "SESSION_TABLE" {
+            return Some(table.to_owned());
+        }
+        extra
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| (*v).to_owned())
+    })
+    .expect("valid test config")
+}
+
+/// The table key of `token` under the default scheme.
+pub fn key(token: &str) -> SessionKey {
+    SessionKey::derive(
+        &SessionToken::parse(token.as_bytes()).unwrap(),
+        KeyScheme::Sha256,
+    )
+}
+
+// ---------------------------------------------------------------- logs
+
+/// Every log line written in this test binary, from one process-wide subscriber built by
+/// the function's own `telemetry` (JSON, metrics on, TRACE): a thread-local subscriber
+/// would miss events whose callsite interest another test thread cached first.
+pub fn logs() -> &'static Arc<Mutex<Vec<u8>>> {
+    static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+    LOGS.get_or_init(|| {
+        let buffer = Arc::new(Mutex::new(Vec::new()));
+        let writer = Arc::clone(&buffer);
+        let metrics = Metrics {
+            namespace: "GetSession/Test".into(),
+            function_name: "get-session-test".into(),
+        };
+        let subscriber = telemetry::subscriber(
+            telemetry::filter(Some("TRACE"), None),
+            LogFormat::Json,
+            Some(metrics),
+            move || LogWriter(Arc::clone(&writer)),
+        );
+        tracing::subscriber::set_global_default(subscriber)
+            .expect("one subscriber per test binary");
+        buffer
+    })
+}
+
+/// The JSON log lines whose `op_id` is `op_id`.
+pub fn log_lines(op_id: &str) -> Vec<Value> {
+    let text = String::from_utf8_lossy(&logs().lock().unwrap()).into_owned();
+    text.lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|l| l["op_id"] == op_id)
+        .collect()
+}
+
+struct LogWriter(Arc<Mutex<Vec<u8>>>);
+
+impl Write for LogWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------- local DynamoDB
+
+/// The local DynamoDB's URL, from `scripts/test`. Tests that need it are `#[ignore]`d with
+/// this reason, and `scripts/test` runs them with `--include-ignored`.
 pub fn endpoint() -> String {
     std::env::var("GET_SESSION_TEST_DYNAMODB").unwrap_or_else(|_| {
         panic!("GET_SESSION_TEST_DYNAMODB is not set: run the tests with scripts/test, which starts a local DynamoDB")
@@ -26,7 +385,7 @@ pub fn endpoint() -> String {
 
 /// A client with the function's own timeouts and retries, pointed at `endpoint`.
 pub async fn client(endpoint: &str) -> Client {
-    let config = store::sdk_config_loader()
+    let config = store::sdk::config_loader()
         .endpoint_url(endpoint)
         .region(Region::new("us-east-1"))
         .credentials_provider(Credentials::new("local", "local", None, None, "tests"))
@@ -85,140 +444,24 @@ pub async fn put_raw(
     req.send().await.expect("put item");
 }
 
-pub fn config(table: &str, extra: &[(&str, &str)]) -> Config {
-    Config::from_lookup(|name| {
-        if name == "SESSION_TABLE" {
-            return Some(table.to_owned());
-        }
-        extra
-            .iter()
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| (*v).to_owned())
-    })
-    .expect("valid test config")
+/// Stores a session for `token` the way a login service does.
+pub async fn put_session(client: &Client, table: &str, token: &str, user: &str, expires_at: i64) {
+    put_raw(
+        client,
+        table,
+        key(token).as_str(),
+        &[
+            ("username", AttributeValue::S(user.to_owned())),
+            ("expires_at", AttributeValue::N(expires_at.to_string())),
+        ],
+    )
+    .await;
 }
 
+/// The function against `table` through `client`.
 pub fn app(client: &Client, config: &Config) -> App<DynamoStore> {
     App::new(
         DynamoStore::new(client.clone(), &config.table, config.consistent_read),
         config,
     )
-}
-
-/// Event sources the function is deployed behind.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    HttpApiV2,
-    RestApiV1,
-    Alb,
-}
-
-pub const KINDS: [Kind; 3] = [Kind::HttpApiV2, Kind::RestApiV1, Kind::Alb];
-
-/// An event of `kind` as JSON. `cookie` is a `Cookie` header value; v2 events carry it
-/// as their `cookies` array, as API Gateway does.
-pub fn event_json(
-    kind: Kind,
-    method: &str,
-    headers: &[(&str, &str)],
-    cookie: Option<&str>,
-) -> String {
-    let mut map = serde_json::Map::new();
-    map.insert("host".into(), json!("api.example.com"));
-    for (k, v) in headers {
-        map.insert((*k).to_owned(), json!(v));
-    }
-    let event = match kind {
-        Kind::HttpApiV2 => {
-            let mut e = json!({
-                "version": "2.0", "routeKey": "GET /session", "rawPath": "/session", "rawQueryString": "",
-                "headers": map,
-                "requestContext": {
-                    "accountId": "123456789012", "apiId": "api", "domainName": "api.example.com", "domainPrefix": "api",
-                    "http": {"method": method, "path": "/session", "protocol": "HTTP/1.1", "sourceIp": "203.0.113.1", "userAgent": "test"},
-                    "requestId": "apigw-request-id", "routeKey": "GET /session", "stage": "$default",
-                    "time": "26/Nov/2026:00:00:00 +0000", "timeEpoch": 0
-                },
-                "isBase64Encoded": false
-            });
-            if let Some(cookie) = cookie {
-                e["cookies"] = json!(cookie.split("; ").collect::<Vec<_>>());
-            }
-            e
-        }
-        Kind::RestApiV1 => {
-            if let Some(cookie) = cookie {
-                map.insert("cookie".into(), json!(cookie));
-            }
-            let multi: serde_json::Map<String, Value> =
-                map.iter().map(|(k, v)| (k.clone(), json!([v]))).collect();
-            json!({
-                "resource": "/session", "path": "/session", "httpMethod": method,
-                "headers": map, "multiValueHeaders": multi,
-                "queryStringParameters": null, "multiValueQueryStringParameters": null,
-                "pathParameters": null, "stageVariables": null,
-                "requestContext": {
-                    "resourceId": "r", "resourcePath": "/session", "httpMethod": method, "path": "/prod/session",
-                    "accountId": "123456789012", "protocol": "HTTP/1.1", "stage": "prod", "requestTimeEpoch": 0,
-                    "requestId": "apigw-request-id", "identity": {"sourceIp": "203.0.113.1"},
-                    "domainName": "api.example.com", "apiId": "api"
-                },
-                "body": null, "isBase64Encoded": false
-            })
-        }
-        Kind::Alb => {
-            if let Some(cookie) = cookie {
-                map.insert("cookie".into(), json!(cookie));
-            }
-            json!({
-                "requestContext": {"elb": {"targetGroupArn": "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/t/1"}},
-                "httpMethod": method, "path": "/session", "queryStringParameters": {},
-                "headers": map, "body": "", "isBase64Encoded": false
-            })
-        }
-    };
-    event.to_string()
-}
-
-/// Parses an event the way the runtime does and attaches an invocation context.
-pub fn request(event_json: &str, request_id: &str) -> Request {
-    let mut context = Context::default();
-    context.request_id = request_id.to_owned();
-    lambda_http::request::from_str(event_json)
-        .expect("event parses as a lambda_http request")
-        .with_lambda_context(context)
-}
-
-/// A fresh invocation id, as Lambda would send.
-pub fn invocation_id() -> String {
-    uuid::Uuid::new_v4().to_string()
-}
-
-/// A response's status and JSON body.
-pub fn parts(response: &Response<Body>) -> (u16, Value) {
-    let text = match response.body() {
-        Body::Text(t) => t.clone(),
-        Body::Binary(b) => String::from_utf8(b.clone()).expect("utf-8 body"),
-        Body::Empty => String::new(),
-        _ => panic!("unexpected body kind"),
-    };
-    let body =
-        serde_json::from_str(&text).unwrap_or_else(|e| panic!("body is not JSON ({e}): {text:?}"));
-    (response.status().as_u16(), body)
-}
-
-/// Asserts a full ResponseError with the given status, code and op_id.
-pub fn assert_error(response: &Response<Body>, status: u16, code: &str, op_id: &str) {
-    let (got_status, body) = parts(response);
-    assert_eq!(got_status, status, "{body}");
-    let obj = body.as_object().expect("error body is an object");
-    assert_eq!(obj.len(), 3, "exactly error_code, message, op_id: {body}");
-    assert_eq!(obj["error_code"], code, "{body}");
-    assert!(
-        obj["message"].as_str().is_some_and(|m| !m.is_empty()),
-        "{body}"
-    );
-    assert_eq!(obj["op_id"], op_id, "{body}");
-    assert_eq!(response.headers()["content-type"], "application/json");
-    assert_eq!(response.headers()["cache-control"], "no-store");
 }

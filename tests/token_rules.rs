@@ -1,0 +1,239 @@
+//! The token rules of the README's table, as one table test over every front door: each
+//! row is header fields as a client sends them, put into each front door's event the way
+//! that front door does (repeated headers, comma-joined values, cookie arrays, HTTP/2
+//! cookie crumbs), through the function's entry point.
+
+mod common;
+
+use common::*;
+use get_session::session::{unix_now, SessionRecord, Username};
+use get_session::store::MemoryStore;
+use get_session::App;
+use serde_json::json;
+
+const T: &str = DEMO_TOKEN;
+const U: &str = "other-session-token-9876543210fedcba";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Want {
+    /// 200 with the demo user.
+    Demo,
+    /// 200 `{}`.
+    Nobody,
+    /// 400 invalid_session_token.
+    Malformed,
+}
+
+/// (what, fields in the order sent, answer, holds only where a front door keeps every
+/// value of a repeated header).
+type Row = (&'static str, Vec<(&'static str, String)>, Want, bool);
+
+fn rows() -> Vec<Row> {
+    let f = |n: &'static str, v: &str| (n, v.to_owned());
+    vec![
+        ("header", vec![f("x-dr-session", T)], Want::Demo, false),
+        (
+            "header twice, same value",
+            vec![f("x-dr-session", T), f("x-dr-session", T)],
+            Want::Demo,
+            false,
+        ),
+        (
+            "header twice, different values",
+            vec![f("x-dr-session", T), f("x-dr-session", U)],
+            Want::Malformed,
+            true,
+        ),
+        (
+            "header with a comma-joined pair of the same token",
+            vec![f("x-dr-session", &format!("{T},{T}"))],
+            Want::Demo,
+            false,
+        ),
+        (
+            "header with a comma-joined pair of different tokens",
+            vec![f("x-dr-session", &format!("{T}, {U}"))],
+            Want::Malformed,
+            false,
+        ),
+        (
+            "header with a control character",
+            vec![f("x-dr-session", "ab\u{1}cd")],
+            Want::Malformed,
+            false,
+        ),
+        (
+            "header with a non-ASCII character",
+            vec![f("x-dr-session", "café-token")],
+            Want::Malformed,
+            false,
+        ),
+        (
+            "bearer",
+            vec![f("authorization", &format!("Bearer {T}"))],
+            Want::Demo,
+            false,
+        ),
+        (
+            "bearer twice, different values",
+            vec![
+                f("authorization", &format!("Bearer {T}")),
+                f("authorization", &format!("Bearer {U}")),
+            ],
+            Want::Malformed,
+            true,
+        ),
+        (
+            "two bearer credentials in one field",
+            vec![f("authorization", &format!("Bearer {T}, Bearer {U}"))],
+            Want::Malformed,
+            false,
+        ),
+        (
+            "basic credentials beside a bearer token",
+            vec![f(
+                "authorization",
+                &format!("Basic dXNlcjpwYXNz, Bearer {T}"),
+            )],
+            Want::Demo,
+            false,
+        ),
+        (
+            "other schemes only",
+            vec![f("authorization", "Basic dXNlcjpwYXNz")],
+            Want::Nobody,
+            false,
+        ),
+        (
+            "cookie among others",
+            vec![f("cookie", &format!("theme=dark; session={T}; lang=en"))],
+            Want::Demo,
+            false,
+        ),
+        (
+            "cookie crumbs, the session cookie first",
+            vec![
+                f("cookie", &format!("session={T}")),
+                f("cookie", "theme=dark"),
+                f("cookie", "lang=en"),
+            ],
+            Want::Demo,
+            true,
+        ),
+        (
+            "session cookie twice in one field, different values",
+            vec![f("cookie", &format!("session={T}; session={U}"))],
+            Want::Malformed,
+            false,
+        ),
+        (
+            "session cookie in two fields, different values",
+            vec![
+                f("cookie", &format!("session={T}")),
+                f("cookie", &format!("session={U}")),
+            ],
+            Want::Malformed,
+            true,
+        ),
+        (
+            "a cookie with a control character beside the session cookie",
+            vec![f("cookie", &format!("x=a\u{1}\u{7f}; session={T}"))],
+            Want::Demo,
+            false,
+        ),
+        (
+            "a percent-encoded session cookie",
+            vec![f(
+                "cookie",
+                "session=demo-session-token-0123456789abcdef%3D%3D",
+            )],
+            Want::Nobody,
+            false,
+        ),
+        (
+            "a malformed header does not fall through to a valid cookie",
+            vec![
+                f("x-dr-session", "not a token"),
+                f("cookie", &format!("session={T}")),
+            ],
+            Want::Malformed,
+            false,
+        ),
+        (
+            "the header wins over bearer and cookie",
+            vec![
+                f("cookie", &format!("session={U}")),
+                f("authorization", &format!("Bearer {U}")),
+                f("x-dr-session", T),
+            ],
+            Want::Demo,
+            false,
+        ),
+        (
+            "no token at all",
+            vec![f("accept", "application/json")],
+            Want::Nobody,
+            false,
+        ),
+    ]
+}
+
+#[tokio::test]
+async fn every_rule_holds_in_every_front_door() {
+    let record = SessionRecord {
+        username: Username::new("demo").unwrap(),
+        expires_at: unix_now() + 3600,
+    };
+    let app = App::new(
+        MemoryStore::default().with(&key(T), record),
+        &config("sessions", &[]),
+    );
+    let mut checked = 0;
+    for shape in Shape::ALL {
+        for (what, fields, want, needs_every_value) in rows() {
+            if needs_every_value && !shape.keeps_repeated_values() {
+                continue;
+            }
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(n, v)| (*n, v.as_str())).collect();
+            let op_id = invocation_id();
+            let answer = invoke(&app, &shape.event("GET", &fields), &op_id).await;
+            match want {
+                Want::Demo => assert_eq!(
+                    answer.parts(),
+                    (200, json!({"username": "demo"})),
+                    "{shape:?}: {what}"
+                ),
+                Want::Nobody => assert_eq!(answer.parts(), (200, json!({})), "{shape:?}: {what}"),
+                Want::Malformed => assert_error(&answer, 400, "invalid_session_token", &op_id),
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 100, "{checked}");
+}
+
+#[tokio::test]
+async fn an_alb_without_multi_value_headers_passes_only_the_last_value() {
+    // The ALB's documented behaviour, not the function's: it is why the README recommends
+    // turning multi-value headers on for the target group.
+    let record = SessionRecord {
+        username: Username::new("demo").unwrap(),
+        expires_at: unix_now() + 3600,
+    };
+    let app = App::new(
+        MemoryStore::default().with(&key(T), record),
+        &config("sessions", &[]),
+    );
+    let event = Shape::Alb.event("GET", &[("x-dr-session", U), ("x-dr-session", T)]);
+    assert_eq!(event["headers"]["x-dr-session"], T);
+    let answer = invoke(&app, &event, &invocation_id()).await;
+    assert_eq!(answer.parts(), (200, json!({"username": "demo"})));
+    let event = Shape::AlbMultiValue.event("GET", &[("x-dr-session", U), ("x-dr-session", T)]);
+    let op_id = invocation_id();
+    assert_error(
+        &invoke(&app, &event, &op_id).await,
+        400,
+        "invalid_session_token",
+        &op_id,
+    );
+}
