@@ -3,8 +3,11 @@
 Starts moto (local DynamoDB) and `cargo lambda watch`, seeds sessions with sessionctl,
 calls GET /session over real HTTP (live via each source, unknown, expired, malformed,
 absent, POST), runs `cargo lambda invoke --data-file` on every event in events/, checks
-every response against openapi.yaml with schemathesis, and ends with a soak of
-SOAK_REQUESTS (default 10,000) invocations watching the function's memory and fds.
+every response against openapi.yaml with schemathesis, runs the function a second time at
+AWS_LAMBDA_LOG_LEVEL=TRACE with JSON logs and metrics (every kind of request; the log must
+hold no token, no token hash and no username, and every request line must be valid EMF),
+and ends with a soak of SOAK_REQUESTS (default 10,000) invocations watching the function's
+memory and fds.
 Every process it starts is stopped, pass or fail. Exits non-zero on any failure.
 """
 import hashlib
@@ -195,11 +198,91 @@ def main():
         check("token absent from function log", secret not in logs)
 
     conformance(fn_port, env)
+    trace_logs(env, cases, expected)
     soak(url, int(os.environ.get("SOAK_REQUESTS", "10000")),
          {"demo": DEMO_TOKEN, "alice": alice}, expired, revoked)
 
     print(f"\n{len(failures)} failure(s)" if failures else "\nend-to-end: all passed")
     return 1 if failures else 0
+
+
+def trace_logs(env, http_cases, expected):
+    """The real binary at TRACE, JSON logs and metrics on: no level prints a secret."""
+    print("\ntrace logs: every kind of request at AWS_LAMBDA_LOG_LEVEL=TRACE")
+    ctl = os.path.join(ROOT, "target", "debug", "sessionctl")
+    user = "zq-trace-user-7f3a"  # distinctive, so any occurrence in the log is a leak
+    token = subprocess.run([ctl, "create", user, "--ttl", "1h"], env=env, check=True,
+                           capture_output=True, text=True).stdout.strip()
+    demo_hash = hashlib.sha256(DEMO_TOKEN.encode()).hexdigest()
+    token_hash = hashlib.sha256(token.encode()).hexdigest()
+    port = free_port()
+    trace_env = dict(env, AWS_LAMBDA_LOG_LEVEL="TRACE", AWS_LAMBDA_LOG_FORMAT="JSON",
+                     SESSION_METRICS_NAMESPACE="GetSession/E2E")
+    watch = start("watch-trace", [os.path.join(VENV_BIN, "cargo-lambda"), "lambda", "watch", "-A", "127.0.0.1",
+                                  "-P", str(port), "--bin", "get-session"], trace_env)
+    wait_port(port, watch, 600)
+    url = f"http://127.0.0.1:{port}/session"
+    deadline = time.time() + 300
+    while True:
+        try:
+            if http(url)[0] == 200:
+                break
+        except OSError:
+            pass
+        if time.time() > deadline:
+            raise SystemExit("the TRACE function never answered")
+        time.sleep(1)
+    swap = lambda h: {k: v.replace(DEMO_TOKEN, token) for k, v in h.items()}
+    answers = 0
+    for name, method, headers, want_status, _ in http_cases:
+        status, _, _ = http(url, method, swap(headers))
+        answers += status == want_status
+    status, _, body = http(url, "GET", {"x-dr-session": token})
+    check("trace: the live session answers", status == 200 and user in body, body)
+    for rel in sorted(expected):
+        subprocess.run([os.path.join(VENV_BIN, "cargo-lambda"), "lambda", "invoke", "-A", "127.0.0.1",
+                        "-P", str(port), "get-session", "--data-file", os.path.join("events", rel)],
+                       cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    check("trace: every HTTP case answered as expected", answers == len(http_cases), f"{answers}/{len(http_cases)}")
+    time.sleep(1)
+    with open(os.path.join(RUN_DIR, "e2e-watch-trace.log"), encoding="utf-8", errors="replace") as f:
+        log = f.read()
+    trace_lines = log.count('"level":"TRACE"')
+    print(f"trace: {len(log.splitlines())} log lines, {trace_lines} at TRACE")
+    check("trace: the log is at TRACE level", trace_lines > 0)
+    for secret, what in ((token, "token"), (DEMO_TOKEN, "demo token"), (token_hash, "token hash"),
+                         (demo_hash, "demo token hash"), (user, "username")):
+        check(f"trace: no {what} in the log", secret not in log)
+    requests = []
+    for line in log.splitlines():
+        brace = line.find("{")
+        try:
+            obj = json.loads(line[brace:]) if brace >= 0 else None
+        except ValueError:
+            continue
+        if isinstance(obj, dict) and obj.get("message") == "GET /session":
+            requests.append(obj)
+    check("trace: one request line per request", len(requests) >= len(http_cases) + len(expected) + 1,
+          f"{len(requests)}")
+    bad = [r for r in requests if not valid_emf(r)]
+    check("trace: every request line is valid EMF", not bad, json.dumps(bad[:2]))
+
+
+def valid_emf(line):
+    """CloudWatch Embedded Metric Format: _aws metadata whose dimensions and metrics exist."""
+    aws = line.get("_aws")
+    if not isinstance(aws, dict) or not isinstance(aws.get("Timestamp"), int):
+        return False
+    for d in aws.get("CloudWatchMetrics", []):
+        if d.get("Namespace") != "GetSession/E2E":
+            return False
+        for dims in d["Dimensions"]:
+            if not all(isinstance(line.get(k), str) for k in dims):
+                return False
+        for m in d["Metrics"]:
+            if not isinstance(line.get(m["Name"]), (int, float)) or m["Unit"] not in ("Count", "Milliseconds"):
+                return False
+    return bool(aws.get("CloudWatchMetrics")) and bool(line.get("function_name"))
 
 
 def conformance(fn_port, env):
