@@ -197,6 +197,7 @@ def main():
     for secret in (DEMO_TOKEN, alice, expired, revoked):
         check("token absent from function log", secret not in logs)
 
+    rie_events(env, expected)
     conformance(fn_port, env)
     trace_logs(env, cases, expected)
     soak(url, int(os.environ.get("SOAK_REQUESTS", "10000")),
@@ -204,6 +205,51 @@ def main():
 
     print(f"\n{len(failures)} failure(s)" if failures else "\nend-to-end: all passed")
     return 1 if failures else 0
+
+
+def rie_events(env, expected):
+    """Every sample event through AWS's own Lambda Runtime Interface Emulator (shipped in
+    the aws-sam-cli package), which runs the function binary as Lambda does."""
+    rie = os.environ.get("SAM_RIE")
+    if not rie or not os.path.exists(rie):
+        check("AWS's emulator is installed (SAM_RIE)", False, str(rie))
+        return
+    print("\nevents through AWS's Runtime Interface Emulator")
+    port = free_port()
+    proc = start("rie", [rie, "--runtime-interface-emulator-address", f"127.0.0.1:{port}",
+                         os.path.join(ROOT, "target", "debug", "get-session")], env)
+    wait_port(port, proc, 30)
+    url = f"http://127.0.0.1:{port}/2015-03-31/functions/function/invocations"
+    op_ids = []
+    for rel, want in sorted(expected.items()):
+        with open(os.path.join(ROOT, "events", rel), "rb") as f:
+            data = f.read()
+        req = urllib.request.Request(url, data=data, method="POST")
+        with urllib.request.urlopen(req, timeout=60) as r:
+            resp = json.loads(r.read())
+        try:
+            body = json.loads(resp["body"])
+        except (KeyError, TypeError, ValueError) as e:
+            check(f"rie {rel}", False, f"{e}: {resp}")
+            continue
+        ok = resp.get("statusCode") == want["status"]
+        if "error_code" in want:
+            ok = ok and body.get("error_code") == want["error_code"] and is_uuid(body.get("op_id"))
+            op_ids.append(body.get("op_id"))
+        else:
+            ok = ok and body.get("username") == want.get("username")
+        check(f"rie {rel}: {want['status']}", ok, json.dumps(resp))
+    # An event of no known front door: an invocation error, not a crash.
+    req = urllib.request.Request(url, data=b'{"Records": []}', method="POST")
+    with urllib.request.urlopen(req, timeout=60) as r:
+        resp = json.loads(r.read())
+    check("rie: an unknown event is an invocation error", resp.get("errorType") == "UnknownEvent", json.dumps(resp))
+    time.sleep(0.5)
+    with open(os.path.join(RUN_DIR, "e2e-rie.log"), encoding="utf-8", errors="replace") as f:
+        log = f.read()
+    check("rie: every error's op_id is the emulator's RequestId",
+          all(f"RequestId: {op}" in log for op in op_ids), str(op_ids[:3]))
+    os.killpg(proc.pid, signal.SIGTERM)
 
 
 def trace_logs(env, http_cases, expected):

@@ -32,6 +32,19 @@ bootstrap() {
   echo "$want" > "$stamp"
 }
 
+# AWS SAM CLI in its own venv (its pins conflict with moto's): `sam validate --lint`, and
+# AWS's Lambda Runtime Interface Emulator, which the package ships (SAM_RIE).
+SAM_VENV="$ROOT/.venv-sam"
+SAM_CLI_VERSION=1.170.0
+SAM_RIE="$SAM_VENV/lib/python3.11/site-packages/samcli/local/rapid/aws-lambda-rie-$(uname -m | sed 's/aarch64/arm64/')"
+bootstrap_sam() {
+  if "$SAM_VENV/bin/sam" --version 2>/dev/null | grep -q "$SAM_CLI_VERSION"; then return 0; fi
+  log "installing AWS SAM CLI $SAM_CLI_VERSION into .venv-sam"
+  python3 -m venv "$SAM_VENV"
+  "$SAM_VENV/bin/pip" install -q --disable-pip-version-check "aws-sam-cli==$SAM_CLI_VERSION"
+}
+export SAM_CLI_TELEMETRY=0
+
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
