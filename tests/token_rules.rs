@@ -178,16 +178,21 @@ fn rows() -> Vec<Row> {
     ]
 }
 
-#[tokio::test]
-async fn every_rule_holds_in_every_front_door() {
+/// The function with the demo session live in an in-memory store.
+fn demo_app() -> App<MemoryStore> {
     let record = SessionRecord {
         username: Username::new("demo").unwrap(),
         expires_at: unix_now() + 3600,
     };
-    let app = App::new(
+    App::new(
         MemoryStore::default().with(&key(T), record),
         &config("sessions", &[]),
-    );
+    )
+}
+
+#[tokio::test]
+async fn every_rule_holds_in_every_front_door() {
+    let app = demo_app();
     let mut checked = 0;
     for shape in Shape::ALL {
         for (what, fields, want, needs_every_value) in rows() {
@@ -216,14 +221,7 @@ async fn every_rule_holds_in_every_front_door() {
 async fn an_alb_without_multi_value_headers_passes_only_the_last_value() {
     // The ALB's documented behaviour, not the function's: it is why the README recommends
     // turning multi-value headers on for the target group.
-    let record = SessionRecord {
-        username: Username::new("demo").unwrap(),
-        expires_at: unix_now() + 3600,
-    };
-    let app = App::new(
-        MemoryStore::default().with(&key(T), record),
-        &config("sessions", &[]),
-    );
+    let app = demo_app();
     let event = Shape::Alb.event("GET", &[("x-dr-session", U), ("x-dr-session", T)]);
     assert_eq!(event["headers"]["x-dr-session"], T);
     let answer = invoke(&app, &event, &invocation_id()).await;
