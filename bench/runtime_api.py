@@ -194,8 +194,8 @@ def stop(api, proc):
     api.close()
 
 
-def one_run(path, env, event, warm, check):
-    api, proc, init = start(path, env)
+def one_run(path, env, event, warm, check, extra_env=None):
+    api, proc, init = start(path, env, extra_env)
     try:
         rid = api.submit(event)
         (done_at, kind, body), = api.wait([rid])
@@ -237,7 +237,7 @@ def throughput(path, env, event, concurrency, n, check):
 def checker(name):
     def check(kind, body):
         assert kind == "response", f"{name}: {kind} {body[:200]!r}"
-        if name == "get-session":
+        if name.startswith("get-session"):
             resp = json.loads(body)
             assert resp["statusCode"] == 200 and json.loads(resp["body"]) == {"username": "bench"}, body
         elif name == "bare-getitem":
@@ -249,6 +249,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", action="append", required=True, help="NAME=PATH")
     ap.add_argument("--env", action="append", default=[], help="K=V for every binary")
+    ap.add_argument("--build-env", action="append", default=[],
+                    help="NAME:K=V for one build only (the same binary can be two builds)")
     ap.add_argument("--event", required=True)
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--warm", type=int, default=300)
@@ -263,11 +265,15 @@ def main():
                AWS_LAMBDA_LOG_STREAM_NAME="bench", AWS_LAMBDA_LOG_FORMAT="JSON")
     env.update(dict(kv.split("=", 1) for kv in args.env))
     builds = dict(b.split("=", 1) for b in args.build)
+    build_env = {name: {} for name in builds}
+    for spec in args.build_env:
+        name, kv = spec.split(":", 1)
+        build_env[name].update([kv.split("=", 1)])
     event = open(args.event, "rb").read()
     runs = {name: [] for name in builds}
     for _ in range(args.runs):
         for name, path in builds.items():
-            runs[name].append(one_run(path, env, event, args.warm, checker(name)))
+            runs[name].append(one_run(path, env, event, args.warm, checker(name), build_env[name]))
 
     med = {name: {k: statistics.median(r[k] for r in rs) for k in rs[0]} for name, rs in runs.items()}
     for name, path in builds.items():
@@ -293,6 +299,12 @@ def main():
             print(f"\nget-session / {floor}: init {g['init'] / f['init']:.2f}x, cold {g['cold'] / f['cold']:.2f}x, "
                   f"warm p50 {g['p50'] / f['p50']:.2f}x, p99 {g['p99'] / f['p99']:.2f}x, "
                   f"peak RSS {g['hwm'] / f['hwm']:.2f}x, size {g['size'] / f['size']:.2f}x")
+    for name in med:
+        if name.startswith("get-session") and name != "get-session" and "get-session" in med:
+            g, f = med[name], med["get-session"]
+            print(f"\n{name} / get-session: init {g['init'] / f['init']:.2f}x, cold {g['cold'] / f['cold']:.2f}x, "
+                  f"warm p50 {g['p50'] / f['p50']:.2f}x, p99 {g['p99'] / f['p99']:.2f}x, "
+                  f"peak RSS {g['hwm'] / f['hwm']:.2f}x")
     if conc:
         base = conc[1][0]
         print(f"\nconcurrency: 400 invocations queued at once, store {args.store_delay_ms:g} ms away")

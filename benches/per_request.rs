@@ -1,5 +1,8 @@
 //! In-process work per request, without the store: reading the event, token extraction,
 //! key hashing, and the whole invocation (with an in-memory store) for the main outcomes.
+//! The `with log line` benches run the same live-session invocation with the one request
+//! log line really formatted (to a sink): text, JSON, and JSON with the EMF metrics, so the
+//! metrics' per-request cost is the ratio of the last two.
 //! The baseline measured in the same run is what the runtime itself does for every request
 //! anyway: parsing the event JSON. Figures are best read as ratios to it (`scripts/bench`
 //! prints them).
@@ -10,6 +13,7 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use get_session::front_door::{FrontDoor, HttpRequest};
 use get_session::session::{unix_now, KeyScheme, SessionKey, SessionRecord, Username};
 use get_session::store::MemoryStore;
+use get_session::telemetry::{self, LogFormat, Metrics};
 use get_session::token::{self, CookieName, SessionToken};
 use get_session::{App, Config};
 use serde_json::Value;
@@ -96,6 +100,26 @@ fn benches(c: &mut Criterion) {
             serde_json::to_vec(&r).unwrap()
         })
     });
+    let metrics = Metrics {
+        namespace: "GetSession".to_owned(),
+        function_name: "get-session".to_owned(),
+    };
+    for (name, format, metrics) in [
+        ("text", LogFormat::Text, None),
+        ("JSON", LogFormat::Json, None),
+        ("JSON + EMF metrics", LogFormat::Json, Some(metrics)),
+    ] {
+        let subscriber =
+            telemetry::subscriber(telemetry::filter(None, None), format, metrics, std::io::sink);
+        tracing::subscriber::with_default(subscriber, || {
+            c.bench_function(&format!("invoke with log line: {name}"), |b| {
+                b.iter(|| {
+                    let r = rt.block_on(app.invoke(black_box(header_ev), ID)).unwrap();
+                    serde_json::to_vec(&r).unwrap()
+                })
+            });
+        });
+    }
 }
 
 criterion_group!(per_request, benches);

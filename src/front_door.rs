@@ -67,7 +67,7 @@ impl FrontDoor {
     }
 
     /// `response` in this front door's response format.
-    pub fn respond(self, response: Response<Body>) -> FrontDoorResponse {
+    pub(crate) fn respond(self, response: Response<Body>) -> FrontDoorResponse {
         let (parts, body) = response.into_parts();
         let status_code = i64::from(parts.status.as_u16());
         let (body, is_base64_encoded) = match body {

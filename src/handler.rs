@@ -20,7 +20,7 @@ use crate::store::SessionStore;
 use crate::token::{self, CookieName, Source};
 
 /// The `tracing` target of the one line per request (metrics are derived from it).
-pub const REQUEST_TARGET: &str = "get_session::request";
+pub(crate) const REQUEST_TARGET: &str = "get_session::request";
 
 /// How a request that did not fail ended.
 #[derive(Debug)]

@@ -19,10 +19,10 @@ use std::borrow::Cow;
 use crate::front_door::HttpRequest;
 
 /// The DR API's session header.
-pub const SESSION_HEADER: &str = "x-dr-session";
+pub(crate) const SESSION_HEADER: &str = "x-dr-session";
 
 /// Longest accepted token, in bytes. Anything longer is a malformed request, not a lookup.
-pub const MAX_TOKEN_LEN: usize = 512;
+pub(crate) const MAX_TOKEN_LEN: usize = 512;
 
 /// A syntactically valid session token: 1 to 512 bytes of the RFC 6750 `b64token` set
 /// (`A-Z a-z 0-9 - . _ ~ + /`) followed by optional `=` padding.

@@ -58,7 +58,7 @@ impl SessionStore for DynamoStore {
 }
 
 /// Turns a stored item into a record, or a `RecordInvalid` error naming what is wrong.
-pub fn record_from_item(
+fn record_from_item(
     item: &HashMap<String, AttributeValue>,
 ) -> Result<SessionRecord, StoreError> {
     let invalid = |cause| Err(StoreError::new(cause));

@@ -179,7 +179,7 @@ impl StoreError {
     }
 
     /// A failure caused by `source` (an SDK error).
-    pub fn with_source(cause: Cause, source: impl Error + Send + Sync + 'static) -> Self {
+    pub(crate) fn with_source(cause: Cause, source: impl Error + Send + Sync + 'static) -> Self {
         StoreError {
             cause,
             source: Some(std::sync::Arc::new(source)),

@@ -10,16 +10,16 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, ConfigLoader};
 
 /// Time to open a TCP+TLS connection to DynamoDB.
-pub const CONNECT_TIMEOUT: Duration = Duration::from_millis(1000);
+const CONNECT_TIMEOUT: Duration = Duration::from_millis(1000);
 /// Time for one HTTP attempt; a slower attempt is retried.
 pub const ATTEMPT_TIMEOUT: Duration = Duration::from_millis(1000);
 /// Time for the whole call, retries included: the bound on a request's store latency.
 pub const OPERATION_TIMEOUT: Duration = Duration::from_millis(3000);
 /// Attempts per call under the standard retry mode.
-pub const MAX_ATTEMPTS: u32 = 3;
+const MAX_ATTEMPTS: u32 = 3;
 /// First retry waits up to this long (with jitter), the second up to twice as long. The
 /// SDK's default (1 s) would spend most of the 3 s budget waiting.
-pub const INITIAL_BACKOFF: Duration = Duration::from_millis(100);
+const INITIAL_BACKOFF: Duration = Duration::from_millis(100);
 
 /// The shared AWS configuration with this crate's time bounds and retry mode.
 pub fn config_loader() -> ConfigLoader {
