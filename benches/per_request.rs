@@ -109,8 +109,12 @@ fn benches(c: &mut Criterion) {
         ("JSON", LogFormat::Json, None),
         ("JSON + EMF metrics", LogFormat::Json, Some(metrics)),
     ] {
-        let subscriber =
-            telemetry::subscriber(telemetry::filter(None, None), format, metrics, std::io::sink);
+        let subscriber = telemetry::subscriber(
+            telemetry::filter(None, None),
+            format,
+            metrics,
+            std::io::sink,
+        );
         tracing::subscriber::with_default(subscriber, || {
             c.bench_function(&format!("invoke with log line: {name}"), |b| {
                 b.iter(|| {

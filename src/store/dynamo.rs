@@ -58,9 +58,7 @@ impl SessionStore for DynamoStore {
 }
 
 /// Turns a stored item into a record, or a `RecordInvalid` error naming what is wrong.
-fn record_from_item(
-    item: &HashMap<String, AttributeValue>,
-) -> Result<SessionRecord, StoreError> {
+fn record_from_item(item: &HashMap<String, AttributeValue>) -> Result<SessionRecord, StoreError> {
     let invalid = |cause| Err(StoreError::new(cause));
     let username = match item.get(USERNAME_ATTR) {
         None => return invalid(Cause::UsernameMissing),
