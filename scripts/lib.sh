@@ -85,11 +85,12 @@ stop_all() {
   STARTED_PGIDS=()
 }
 
-# start_moto [PORT]: moto's server on 127.0.0.1; exports AWS_ENDPOINT_URL_DYNAMODB.
+# start_moto [PORT]: moto's server on 127.0.0.1 (MOTO_HOST=0.0.0.0 to let Docker's
+# containers, `sam local`, reach it too); exports AWS_ENDPOINT_URL_DYNAMODB.
 start_moto() {
   local port=${1:-$(free_port)}
   port_in_use "$port" && die "port $port is already in use (set another with MOTO_PORT)"
-  start_bg moto "$VENV/bin/moto_server" -H 127.0.0.1 -p "$port"
+  start_bg moto "$VENV/bin/moto_server" -H "${MOTO_HOST:-127.0.0.1}" -p "$port"
   wait_for_port "$port" 30 "$LAST_PID" || { cat "$RUN_DIR/moto.log" >&2; die "moto did not start"; }
   export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$port"
   log "local DynamoDB (moto) on $AWS_ENDPOINT_URL_DYNAMODB"
@@ -98,4 +99,73 @@ start_moto() {
 # create_table NAME: the session table as template.yaml defines it (TTL on expires_at).
 create_table() {
   "$VENV/bin/python" "$ROOT/scripts/local_table.py" "$1"
+}
+
+# apt_install PKG...: installs Debian packages that are missing (root; Debian's registry).
+apt_install() {
+  local missing=() p
+  for p in "$@"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p"); done
+  ((${#missing[@]})) || return 0
+  log "installing Debian packages: ${missing[*]}"
+  [[ $(id -u) == 0 ]] || die "installing ${missing[*]} needs root (or install them yourself)"
+  if [[ -z "${APT_UPDATED:-}" ]]; then apt-get update -q >/dev/null; APT_UPDATED=1; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# What `sam build` needs for the arm64 artifact the template declares, from package
+# registries only: cargo-lambda and zig (.venv, PyPI), and Debian's rustc-web with its
+# arm64 standard library (rustup's targets are a download we are not promised), plus
+# qemu-user-static to run the result. Exports RUSTC for cargo lambda.
+bootstrap_sam_build() {
+  bootstrap
+  bootstrap_sam
+  if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+    [[ $(id -u) == 0 ]] || die "dpkg --add-architecture arm64 needs root"
+    dpkg --add-architecture arm64
+    APT_UPDATED=
+  fi
+  apt_install rustc-web libstd-rust-web-dev:arm64 qemu-user-static file
+  export RUSTC=/usr/bin/rustc PATH="$VENV/bin:$PATH"
+}
+
+# start_dockerd: Debian's docker.io daemon, unless one already answers. Stopped by stop_all.
+start_dockerd() {
+  docker info >/dev/null 2>&1 && return 0
+  apt_install docker.io
+  log "starting dockerd"
+  start_bg dockerd dockerd
+  local i
+  for ((i = 0; i < 300; i++)); do docker info >/dev/null 2>&1 && return 0; sleep 0.1; done
+  cat "$RUN_DIR/dockerd.log" >&2
+  die "dockerd did not start"
+}
+
+# enable_arm64_emulation: lets this x86_64 kernel run aarch64 binaries, in containers too
+# (binfmt_misc with qemu-user-static's fixed-binary registration, from Debian's package).
+enable_arm64_emulation() {
+  apt_install qemu-user-static
+  local bm=/proc/sys/fs/binfmt_misc
+  [[ -e $bm/register ]] || mount -t binfmt_misc binfmt_misc "$bm" || die "cannot mount binfmt_misc"
+  [[ -e $bm/qemu-aarch64 ]] || cat /usr/lib/binfmt.d/qemu-aarch64.conf > "$bm/register" ||
+    die "cannot register qemu-aarch64 with binfmt_misc"
+}
+
+# lambda_base_image ARCH: the image `sam local` runs functions on
+# (public.ecr.aws/lambda/provided:al2023-ARCH), made locally, once per machine, since
+# ECR is not reachable: a minimal Debian root filesystem (glibc) with CA certificates.
+# `sam local ... --skip-pull-image` then adds AWS's emulator to it, as on the real image.
+lambda_base_image() {
+  local arch=$1 image="public.ecr.aws/lambda/provided:al2023-$1"
+  docker image inspect "$image" >/dev/null 2>&1 && return 0
+  apt_install debootstrap
+  [[ $arch == arm64 ]] && enable_arm64_emulation   # debootstrap's second stage runs arm64 code
+  local deb_arch=${arch/x86_64/amd64} rootfs="$ROOT/.local/rootfs-$arch"
+  log "building $image (debootstrap minbase + ca-certificates)"
+  rm -rf "$rootfs"
+  debootstrap --variant=minbase --arch="$deb_arch" --include=ca-certificates bookworm "$rootfs" \
+    http://deb.debian.org/debian >"$RUN_DIR/debootstrap-$arch.log" 2>&1 ||
+    { tail -20 "$RUN_DIR/debootstrap-$arch.log" >&2; die "debootstrap failed"; }
+  rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/* "$rootfs"/usr/share/{doc,man,locale}
+  tar -C "$rootfs" -c . | docker import - "$image" >/dev/null
+  rm -rf "$rootfs"
 }

@@ -1,0 +1,223 @@
+"""What ships, run the way users run it (after `scripts/sam_check` has built it):
+
+1. the arm64 artifact `sam build` made from template.yaml: an aarch64 ELF, built with
+   unwinding (so a panic is an invocation error, not a dead process), its size, and that
+   it starts under qemu-aarch64-static and answers an event through AWS's emulator;
+2. `sam local invoke` of every file in events/, in Docker, with the x86_64 artifact and
+   with the arm64 one (under qemu-user-static), each answer checked against
+   events/expected.json, each error's op_id equal to SAM's RequestId;
+3. `sam local start-api`: the README's curl lines as real HTTP through SAM's API Gateway
+   emulator.
+
+The function reaches moto (a real local DynamoDB) on the Docker bridge's gateway address.
+Exits non-zero on any failure; prints how long each step took.
+"""
+import argparse
+import concurrent.futures
+import hashlib
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import e2e  # noqa: E402  (process helpers)
+
+ROOT = e2e.ROOT
+TABLE = "sessions-sam"
+DEMO = e2e.DEMO_TOKEN
+# Strings only Rust's unwinding panic runtime (std's panic_unwind) carries; a build with
+# panic = "abort" links panic_abort instead and has none of them.
+UNWIND_MARKERS = [b"Rust cannot catch foreign exceptions", b"Rust panics must be rethrown"]
+
+
+def timed(label, t0):
+    print(f"     ({label}: {time.time() - t0:.1f}s)")
+
+
+def check_arm64(build_dir, rie, expected):
+    t0 = time.time()
+    bootstrap = os.path.join(build_dir, "GetSessionFunction", "bootstrap")
+    if not os.path.exists(bootstrap):
+        e2e.check("sam build: arm64 bootstrap exists", False, bootstrap)
+        return
+    kind = subprocess.run(["file", "-b", bootstrap], capture_output=True, text=True).stdout
+    e2e.check("sam build: the artifact is an aarch64 ELF", "ARM aarch64" in kind and "ELF 64-bit" in kind, kind)
+    data = open(bootstrap, "rb").read()
+    e2e.check("sam build: built with unwinding (panic = \"unwind\")", all(m in data for m in UNWIND_MARKERS))
+    glibc = sorted({tuple(int(x) for x in v.split(b".")) for v in re.findall(rb"GLIBC_(\d+\.\d+(?:\.\d+)?)", data)})
+    newest = ".".join(map(str, glibc[-1])) if glibc else "?"
+    print(f"     arm64 artifact: {len(data) / 1024 / 1024:.2f} MiB, {kind.split(',')[0]}, needs glibc <= {newest}")
+    e2e.check("sam build: needs glibc <= 2.34 (Amazon Linux 2023 has 2.34)", bool(glibc) and glibc[-1] <= (2, 34), newest)
+
+    # AWS's emulator runs the arm64 binary through qemu-aarch64-static, as Lambda would on Graviton.
+    port = e2e.free_port()
+    proc = e2e.start("rie-arm64", [rie, "--runtime-interface-emulator-address", f"127.0.0.1:{port}",
+                                   "/usr/bin/qemu-aarch64-static", bootstrap], SAM_ENV)
+    e2e.wait_port(port, proc, 30)
+    url = f"http://127.0.0.1:{port}/2015-03-31/functions/function/invocations"
+    for rel in ("apigw-http-v2/session-header.json", "apigw-http-v2/malformed-token.json", "alb/no-token.json"):
+        with open(os.path.join(ROOT, "events", rel), "rb") as f:
+            req = urllib.request.Request(url, data=f.read(), method="POST")
+        with urllib.request.urlopen(req, timeout=120) as r:
+            resp = json.loads(r.read())
+        e2e.check(f"arm64 under qemu, through AWS's emulator: {rel}", answers(resp, expected[rel]), json.dumps(resp))
+    proc.terminate()
+    timed("arm64 checks", t0)
+
+
+def answers(resp, want, request_id=None):
+    try:
+        body = json.loads(resp["body"])
+    except (KeyError, TypeError, ValueError):
+        return False
+    if resp.get("statusCode") != want["status"]:
+        return False
+    if "error_code" in want:
+        return body.get("error_code") == want["error_code"] and e2e.is_uuid(body.get("op_id")) and \
+            (request_id is None or body.get("op_id") == request_id)
+    return body == ({"username": want["username"]} if "username" in want else {})
+
+
+def sam(*args, **kw):
+    return subprocess.run([SAM_BIN, *args], cwd=ROOT, env=SAM_ENV, capture_output=True, text=True, **kw)
+
+
+def local_invoke(arch, template, env_file, expected, workers):
+    t0 = time.time()
+
+    def one(rel):
+        out = sam("local", "invoke", "GetSessionFunction", "-t", template, "-e", os.path.join("events", rel),
+                  "--skip-pull-image", "--env-vars", env_file, timeout=300)
+        m = re.search(r"START RequestId: ([0-9a-f-]{36})", out.stderr + out.stdout)
+        try:
+            resp = json.loads(out.stdout.strip().splitlines()[-1])
+        except (ValueError, IndexError):
+            resp = None
+        return rel, resp, (m.group(1) if m else None), out
+
+    with concurrent.futures.ThreadPoolExecutor(workers) as pool:
+        for rel, resp, request_id, out in pool.map(one, sorted(expected)):
+            ok = resp is not None and answers(resp, expected[rel], request_id)
+            e2e.check(f"sam local invoke ({arch}) {rel}: {expected[rel]['status']}", ok,
+                      f"{out.stdout[-300:]} {out.stderr[-600:]}")
+    timed(f"sam local invoke ({arch}), {len(expected)} events", t0)
+
+
+def start_api(template, env_file):
+    t0 = time.time()
+    port = e2e.free_port()
+    proc = e2e.start("sam-start-api", [SAM_BIN, "local", "start-api", "-t", template, "--skip-pull-image",
+                                       "--env-vars", env_file, "-p", str(port), "--host", "127.0.0.1"], SAM_ENV)
+    e2e.wait_port(port, proc, 120)
+    url = f"http://127.0.0.1:{port}/session"
+    cases = [({"x-dr-session": DEMO}, 200, {"username": "demo"}),
+             ({"Authorization": f"Bearer {DEMO}"}, 200, {"username": "demo"}),
+             ({"Cookie": f"session={DEMO}"}, 200, {"username": "demo"}),
+             ({}, 200, {}),
+             ({"x-dr-session": "not a token!"}, 400, "invalid_session_token")]
+    for headers, want_status, want in cases:
+        status, resp_headers, body = e2e.http(url, "GET", headers)
+        data = json.loads(body)
+        ok = status == want_status and (data == want if isinstance(want, dict) else
+                                        data.get("error_code") == want and e2e.is_uuid(data.get("op_id")))
+        ctype = {k.lower(): v for k, v in resp_headers.items()}.get("content-type")
+        e2e.check(f"sam local start-api GET /session {headers}: {want_status}",
+                  ok and ctype == "application/json", f"{status} {ctype} {body}")
+    status, _, body = e2e.http(url, "POST", {"x-dr-session": DEMO})
+    e2e.check("sam local start-api POST /session: 405 method_not_allowed",
+              status == 405 and json.loads(body).get("error_code") == "method_not_allowed", f"{status} {body}")
+    proc.terminate()
+    timed("sam local start-api", t0)
+
+
+def cargo_lambda_deploy_settings():
+    """`cargo lambda deploy --dry` reads [package.metadata.lambda.deploy] as the template's settings."""
+    out = subprocess.run([os.path.join(e2e.VENV_BIN, "cargo-lambda"), "lambda", "deploy", "--dry", "--output-format",
+                          "json", "--iam-role", "arn:aws:iam::123456789012:role/get-session",
+                          "--env-var", f"SESSION_TABLE={TABLE}", "get-session"],
+                         cwd=ROOT, env=SAM_ENV, capture_output=True, text=True, timeout=120)
+    try:
+        config = json.loads(out.stdout[out.stdout.index("{"):])["config"]
+    except (ValueError, KeyError):
+        e2e.check("cargo lambda deploy --dry", False, out.stdout[-300:] + out.stderr[-300:])
+        return
+    template = open(os.path.join(ROOT, "template.yaml")).read()
+    memory = int(re.search(r"MemorySize: (\d+)", template).group(1))
+    timeout = int(re.search(r"\n      Timeout: (\d+)", template).group(1))
+    e2e.check("cargo lambda deploy --dry: the template's memory and timeout",
+              config.get("memory") == memory and config.get("timeout") == timeout, json.dumps(config))
+
+
+def main():
+    global SAM_BIN, SAM_ENV
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sam", required=True)
+    ap.add_argument("--rie-x86", required=True, help="AWS's emulator (x86_64) from the aws-sam-cli package")
+    ap.add_argument("--arm64-build", required=True, help="sam build's output for the template as it is")
+    ap.add_argument("--arm64-template", required=True, help="sam build's template for the arm64 build")
+    ap.add_argument("--x86-template", required=True, help="sam build's template for the x86_64 build")
+    ap.add_argument("--bridge-ip", required=True, help="the Docker bridge's gateway address")
+    ap.add_argument("--workers", type=int, default=2)
+    args = ap.parse_args()
+    SAM_BIN = args.sam
+    os.makedirs(e2e.RUN_DIR, exist_ok=True)
+    SAM_ENV = dict(os.environ, AWS_REGION="us-east-1", AWS_DEFAULT_REGION="us-east-1",
+                   AWS_ACCESS_KEY_ID="local", AWS_SECRET_ACCESS_KEY="local", AWS_EC2_METADATA_DISABLED="true",
+                   SAM_CLI_TELEMETRY="0", AWS_MAX_ATTEMPTS="1", SESSION_TABLE=TABLE)
+    for k in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
+        SAM_ENV.pop(k, None)
+    expected = json.load(open(os.path.join(ROOT, "events", "expected.json")))["events"]
+
+    moto_port = e2e.free_port()
+    moto = e2e.start("sam-moto", [os.path.join(e2e.VENV_BIN, "moto_server"), "-H", args.bridge_ip,
+                                  "-p", str(moto_port)], SAM_ENV)
+    deadline = time.time() + 30
+    endpoint = f"http://{args.bridge_ip}:{moto_port}"
+    while True:
+        try:
+            urllib.request.urlopen(endpoint, timeout=2)
+            break
+        except urllib.error.HTTPError:
+            break
+        except OSError:
+            if moto.poll() is not None or time.time() > deadline:
+                raise SystemExit("moto did not start")
+            time.sleep(0.2)
+    SAM_ENV["AWS_ENDPOINT_URL_DYNAMODB"] = endpoint
+    subprocess.run([os.path.join(e2e.VENV_BIN, "python"), "scripts/local_table.py", TABLE], env=SAM_ENV,
+                   cwd=ROOT, check=True)
+    import boto3
+    boto3.client("dynamodb", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="local",
+                 aws_secret_access_key="local").put_item(
+        TableName=TABLE, Item={"session_id": {"S": hashlib.sha256(DEMO.encode()).hexdigest()},
+                               "username": {"S": "demo"}, "expires_at": {"N": str(int(time.time()) + 3600)}})
+    # What a user's env.json holds, pointed at this run's moto.
+    env_file = os.path.join(e2e.RUN_DIR, "sam-env.json")
+    with open(env_file, "w") as f:
+        json.dump({"GetSessionFunction": {"SESSION_TABLE": TABLE, "AWS_ENDPOINT_URL_DYNAMODB": endpoint,
+                                          "AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "local",
+                                          "AWS_SECRET_ACCESS_KEY": "local"}}, f)
+
+    print("\nthe arm64 artifact")
+    check_arm64(args.arm64_build, args.rie_x86, expected)
+    for arch, template in (("x86_64", args.x86_template), ("arm64", args.arm64_template)):
+        print(f"\nsam local invoke, every event ({arch} artifact, Docker)")
+        local_invoke(arch, template, env_file, expected, args.workers)
+    print("\ncargo lambda deploy settings")
+    cargo_lambda_deploy_settings()
+    print("\nsam local start-api")
+    start_api(args.x86_template, env_file)
+    print(f"\n{len(e2e.failures)} failure(s)" if e2e.failures else "\nsam: all passed")
+    return 1 if e2e.failures else 0
+
+
+if __name__ == "__main__":
+    try:
+        code = main()
+    finally:
+        e2e.stop_all()
+    sys.exit(code)
