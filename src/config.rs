@@ -22,6 +22,10 @@ pub struct Config {
     pub key_scheme: KeyScheme,
     /// `SESSION_CONSISTENT_READ`: `true` (default) or `false`.
     pub consistent_read: bool,
+    /// `SESSION_WARM_UP`: `true` (default) or `false`: open the store's connection at init
+    /// (one bounded `GetItem` of a key no session can have), so that the first request
+    /// finds it ready.
+    pub warm_up: bool,
     /// `SESSION_METRICS_NAMESPACE`: CloudWatch metrics from the JSON request line, in this
     /// namespace (unset: no metrics); the function's name (`AWS_LAMBDA_FUNCTION_NAME`) is
     /// their dimension.
@@ -95,19 +99,18 @@ impl Config {
             }
         };
 
-        let consistent_read = match get("SESSION_CONSISTENT_READ")
-            .map(|v| v.to_ascii_lowercase())
-            .as_deref()
-        {
-            None | Some("true") => true,
-            Some("false") => false,
-            Some(_) => {
-                return Err(ConfigError {
-                    variable: "SESSION_CONSISTENT_READ",
+        let flag =
+            |variable: &'static str| match get(variable).map(|v| v.to_ascii_lowercase()).as_deref()
+            {
+                None | Some("true") => Ok(true),
+                Some("false") => Ok(false),
+                Some(_) => Err(ConfigError {
+                    variable,
                     problem: "must be `true` or `false`".into(),
-                })
-            }
-        };
+                }),
+            };
+        let consistent_read = flag("SESSION_CONSISTENT_READ")?;
+        let warm_up = flag("SESSION_WARM_UP")?;
 
         let metrics = match get("SESSION_METRICS_NAMESPACE") {
             None => None,
@@ -129,6 +132,7 @@ impl Config {
             cookie_name,
             key_scheme,
             consistent_read,
+            warm_up,
             metrics,
         })
     }
@@ -221,11 +225,15 @@ mod tests {
             ("SESSION_COOKIE", "__Host-sid"),
             ("SESSION_TOKEN_HASH", "NONE"),
             ("SESSION_CONSISTENT_READ", "false"),
+            ("SESSION_WARM_UP", "False"),
         ])
         .unwrap();
         assert_eq!(c.cookie_name.as_str(), "__Host-sid");
         assert_eq!(c.key_scheme, KeyScheme::Raw);
         assert!(!c.consistent_read);
+        assert!(!c.warm_up);
+        let defaults = config(&[("SESSION_TABLE", "sessions")]).unwrap();
+        assert!(defaults.consistent_read && defaults.warm_up);
     }
 
     #[test]
@@ -248,6 +256,12 @@ mod tests {
                 .unwrap_err()
                 .variable,
             "SESSION_CONSISTENT_READ"
+        );
+        assert_eq!(
+            config(&[base, ("SESSION_WARM_UP", "1")])
+                .unwrap_err()
+                .variable,
+            "SESSION_WARM_UP"
         );
     }
 }

@@ -29,6 +29,12 @@ async fn serve() -> Result<(), Error> {
     let config = config.inspect_err(|e| tracing::error!(error = %e, "init failed"))?;
     let client = aws_sdk_dynamodb::Client::new(&store::sdk::config_loader().load().await);
     let store = DynamoStore::new(client, &config.table, config.consistent_read);
+    if config.warm_up {
+        // Hides the TLS handshake from the first request wherever init runs ahead of it
+        // (provisioned concurrency, proactive initialisation); bounded, failure ignored.
+        let ready = store.warm_up(store::sdk::WARM_UP_BUDGET).await;
+        tracing::debug!(ready, "store connection warm-up");
+    }
     let app = Arc::new(App::new(store, &config));
 
     // The event is taken as JSON and read by `front_door`, so that every header value

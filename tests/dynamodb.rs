@@ -208,13 +208,7 @@ async fn missing_table_is_500_session_store_misconfigured() {
 
 #[tokio::test]
 async fn unreachable_store_is_500_session_store_unavailable() {
-    // A port that was just free: nothing listens, connections are refused.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let client = client(&format!("http://127.0.0.1:{port}")).await;
+    let client = client(&closed_port_url()).await;
     let op_id = invocation_id();
     let app = app(&client, &config("sessions", &[]));
     let event = Shape::HttpV2.event("GET", &[("x-dr-session", "abc")]);

@@ -335,3 +335,44 @@ async fn untrusted_tls_certificate_is_500_unavailable_every_time() {
         );
     }
 }
+
+/// The init-time warm-up reads one key no session can have, and a store that is down or
+/// hanging costs init at most the warm-up budget: it is reported, never fatal.
+#[tokio::test]
+async fn warm_up_reads_a_key_no_session_can_have_and_is_bounded() {
+    use get_session::store::sdk::WARM_UP_BUDGET;
+
+    let fake = FakeDynamo::start(Behavior::Item(None)).await;
+    let store = DynamoStore::new(client(&fake.url).await, "sessions", true);
+    assert!(store.warm_up(WARM_UP_BUDGET).await);
+    assert_eq!(fake.requests(), 1);
+    let body: serde_json::Value = serde_json::from_str(&fake.last_body()).unwrap();
+    let key = body["Key"]["session_id"]["S"].as_str().unwrap();
+    assert!(
+        !(key.len() == 64 && key.bytes().all(|b| b.is_ascii_hexdigit())),
+        "{key} could be a session's key"
+    );
+    assert!(
+        get_session::token::SessionToken::parse(key.as_bytes()).is_err(),
+        "{key} could be a token (SESSION_TOKEN_HASH=none)"
+    );
+
+    for behavior in [
+        Behavior::Hang,
+        Behavior::Error {
+            status: 500,
+            error_type: "InternalServerError",
+        },
+    ] {
+        fake.set(behavior.clone());
+        let started = Instant::now();
+        assert!(!store.warm_up(WARM_UP_BUDGET).await, "{behavior:?}");
+        assert!(
+            started.elapsed() <= WARM_UP_BUDGET + Duration::from_millis(300),
+            "{behavior:?}: {:?}",
+            started.elapsed()
+        );
+    }
+    let refused = DynamoStore::new(client(&closed_port_url()).await, "sessions", true);
+    assert!(!refused.warm_up(WARM_UP_BUDGET).await);
+}

@@ -39,6 +39,28 @@ impl DynamoStore {
     }
 }
 
+/// The key [`DynamoStore::warm_up`] reads: not 64 hex digits, so no token's key (nor, with
+/// hashing off, any valid token: `!` is outside the token alphabet) can ever equal it.
+const WARM_UP_KEY: &str = "get-session!warm-up";
+
+impl DynamoStore {
+    /// Opens the connection to DynamoDB (DNS, TCP, TLS handshake, credentials, signing)
+    /// with one `GetItem` of [`WARM_UP_KEY`], within `budget`, so that the first request
+    /// finds a ready connection in the pool. Any failure or timeout is ignored: the first
+    /// request then connects itself, as it would have anyway. Returns whether it succeeded.
+    pub async fn warm_up(&self, budget: std::time::Duration) -> bool {
+        let read = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(KEY_ATTR, AttributeValue::S(WARM_UP_KEY.to_owned()))
+            .projection_expression("#k")
+            .expression_attribute_names("#k", KEY_ATTR)
+            .send();
+        matches!(tokio::time::timeout(budget, read).await, Ok(Ok(_)))
+    }
+}
+
 impl SessionStore for DynamoStore {
     async fn find(&self, key: &SessionKey) -> Result<Option<SessionRecord>, StoreError> {
         let out = self

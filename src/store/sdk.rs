@@ -21,6 +21,10 @@ const MAX_ATTEMPTS: u32 = 3;
 /// SDK's default (1 s) would spend most of the 3 s budget waiting.
 const INITIAL_BACKOFF: Duration = Duration::from_millis(100);
 
+/// The most init may spend opening the store's connection ahead of the first request
+/// (`SESSION_WARM_UP`): one attempt's worth.
+pub const WARM_UP_BUDGET: Duration = ATTEMPT_TIMEOUT;
+
 /// The shared AWS configuration with this crate's time bounds and retry mode.
 pub fn config_loader() -> ConfigLoader {
     aws_config::defaults(BehaviorVersion::latest())

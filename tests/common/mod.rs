@@ -384,6 +384,16 @@ pub fn endpoint() -> String {
 }
 
 /// A client with the function's own timeouts and retries, pointed at `endpoint`.
+/// A URL on a port that was just free: nothing listens, connections are refused.
+pub fn closed_port_url() -> String {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    format!("http://127.0.0.1:{port}")
+}
+
 pub async fn client(endpoint: &str) -> Client {
     let config = store::sdk::config_loader()
         .endpoint_url(endpoint)
