@@ -115,7 +115,8 @@ apt_install() {
 # What `sam build` needs for the arm64 artifact the template declares, from package
 # registries only: cargo-lambda and zig (.venv, PyPI), and Debian's rustc-web with its
 # arm64 standard library (rustup's targets are a download we are not promised), plus
-# qemu-user-static to run the result. Exports RUSTC for cargo lambda.
+# qemu-user-static to run the result. Sets ARM64_RUSTC: the compiler for arm64 builds (the
+# pinned rustup toolchain has no arm64 standard library here).
 bootstrap_sam_build() {
   bootstrap
   bootstrap_sam
@@ -125,7 +126,8 @@ bootstrap_sam_build() {
     APT_UPDATED=
   fi
   apt_install rustc-web libstd-rust-web-dev:arm64 qemu-user-static file
-  export RUSTC=/usr/bin/rustc PATH="$VENV/bin:$PATH"
+  ARM64_RUSTC=/usr/bin/rustc
+  export PATH="$VENV/bin:$PATH"
 }
 
 # start_dockerd: Debian's docker.io daemon, unless one already answers. Stopped by stop_all.
