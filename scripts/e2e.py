@@ -411,9 +411,14 @@ def soak(url, n, live, expired, revoked):
     check("soak: resident memory stable", end[0] <= start[0] + 6144, f"{start[0]} -> {end[0]} KiB")
 
 
-if __name__ == "__main__":
+def run(main):
+    """Runs `main` and exits with its code, stopping every process started, pass or fail."""
     try:
         code = main()
     finally:
         stop_all()
     sys.exit(code)
+
+
+if __name__ == "__main__":
+    run(main)

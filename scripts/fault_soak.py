@@ -363,8 +363,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        code = main()
-    finally:
-        e2e.stop_all()
-    sys.exit(code)
+    e2e.run(main)
