@@ -5,7 +5,10 @@
 //! `RUST_LOG`, default INFO). Three additions:
 //! - **No secrets at any level.** `lambda_runtime` logs every raw event at TRACE (session
 //!   tokens included), and the AWS SDK logs whole requests and responses at TRACE (the
-//!   token's hash, the username). Those targets are capped at DEBUG whatever the level.
+//!   token's hash, the username). Their TRACE is dropped whatever the level; their other
+//!   levels follow the configured one (an earlier version capped them with `target=debug`
+//!   directives, which at the default INFO *raised* them to DEBUG: SDK lines on every
+//!   request).
 //! - **Flat JSON.** Each JSON line is one flat object (`op_id`, `outcome`, ... at the top
 //!   level), which CloudWatch Logs Insights and Embedded Metric Format both read.
 //! - **Metrics from the request line.** With JSON logs and a metrics namespace
@@ -19,24 +22,31 @@ use std::fmt;
 use std::str::FromStr;
 
 use tracing::field::{Field, Visit};
-use tracing::{Event, Subscriber};
-use tracing_subscriber::filter::{Directive, EnvFilter, LevelFilter};
+use tracing::{Event, Level, Metadata, Subscriber};
+use tracing_subscriber::filter::{filter_fn, EnvFilter, LevelFilter};
 use tracing_subscriber::fmt::format::{Format, Json, Writer};
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields, MakeWriter};
+use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::registry::LookupSpan;
 
 use crate::handler::REQUEST_TARGET;
 
-/// Targets that would print secrets below DEBUG: raw events (`lambda_runtime`), requests
-/// and responses with their bodies (the SDK's orchestrator, request signing, HTTP client).
-const CAPPED_TARGETS: [&str; 6] = [
-    "lambda_runtime::layers::api_response=debug",
-    "aws_smithy_runtime=debug",
-    "aws_smithy_runtime_api=debug",
-    "aws_sigv4=debug",
-    "aws_smithy_http_client=debug",
-    "hyper=debug",
+/// Targets (and every target below them) that print secrets at TRACE: raw events
+/// (`lambda_runtime`), requests and responses with their bodies (the SDK's orchestrator,
+/// request signing, HTTP client). Their TRACE is dropped whatever the level; the level
+/// itself is left alone (at the default INFO they log nothing below INFO).
+const CAPPED_TARGETS: [&str; 5] = [
+    "lambda_runtime::layers::api_response",
+    "aws_smithy_runtime",
+    "aws_sigv4",
+    "aws_smithy_http_client",
+    "hyper",
 ];
+
+/// Whether a span or event may be logged at all: not TRACE from a [`CAPPED_TARGETS`] target.
+fn never_secret(meta: &Metadata<'_>) -> bool {
+    *meta.level() != Level::TRACE || !CAPPED_TARGETS.iter().any(|t| meta.target().starts_with(t))
+}
 
 /// Where the metrics go: a CloudWatch namespace and the function's name (the one
 /// dimension every metric has).
@@ -53,10 +63,11 @@ pub enum LogFormat {
     Json,
 }
 
-/// The filter: level from the Lambda/`RUST_LOG` environment, secret-bearing targets capped.
+/// The filter: the level from the Lambda/`RUST_LOG` environment. (Secret-bearing targets
+/// are capped by [`subscriber`] on top of it.)
 pub fn filter(lambda_level: Option<&str>, rust_log: Option<&str>) -> EnvFilter {
     let builder = EnvFilter::builder();
-    let mut filter = match lambda_level {
+    match lambda_level {
         // Lambda's log level is the operator's explicit choice: it wins over RUST_LOG.
         Some(level) => builder
             .with_default_directive(
@@ -68,13 +79,7 @@ pub fn filter(lambda_level: Option<&str>, rust_log: Option<&str>) -> EnvFilter {
         None => builder
             .with_default_directive(LevelFilter::INFO.into())
             .parse_lossy(rust_log.unwrap_or("")),
-    };
-    for cap in CAPPED_TARGETS {
-        if let Ok(cap) = Directive::from_str(cap) {
-            filter = filter.add_directive(cap);
-        }
     }
-    filter
 }
 
 /// The subscriber, writing to `writer` (stdout on Lambda: CloudWatch Logs).
@@ -87,13 +92,18 @@ pub fn subscriber<W>(
 where
     W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
 {
+    // Drops the capped targets' TRACE on top of the level filter; keeps its level hint, so
+    // that disabled levels stay free.
+    let hint = filter.max_level_hint().unwrap_or(LevelFilter::TRACE);
+    let cap = filter_fn(move |meta| hint >= *meta.level() && never_secret(meta))
+        .with_max_level_hint(hint);
     let builder = tracing_subscriber::fmt()
         .with_target(false)
         .without_time()
         .with_writer(writer)
         .with_env_filter(filter);
     match format {
-        LogFormat::Text => Box::new(builder.finish()),
+        LogFormat::Text => Box::new(builder.finish().with(cap)),
         LogFormat::Json => {
             let json = tracing_subscriber::fmt::format()
                 .json()
@@ -108,7 +118,8 @@ where
                         inner: json,
                         emf: metrics.map(Emf::new),
                     })
-                    .finish(),
+                    .finish()
+                    .with(cap),
             )
         }
     }
@@ -247,13 +258,77 @@ impl Emf {
 mod tests {
     use super::*;
 
-    #[test]
-    fn secret_bearing_targets_are_capped_even_at_trace() {
-        let f = filter(Some("TRACE"), None).to_string();
-        for cap in CAPPED_TARGETS {
-            assert!(f.contains(cap), "{f}");
+    /// Which levels of a capped target and of an ordinary one get logged.
+    fn logged(lambda_level: Option<&str>, rust_log: Option<&str>) -> Vec<String> {
+        use std::sync::{Arc, Mutex};
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let sink = Arc::clone(&lines);
+        let writer = move || Capture(Arc::clone(&sink));
+        let subscriber = subscriber(
+            filter(lambda_level, rust_log),
+            LogFormat::Text,
+            None,
+            writer,
+        );
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::trace!(target: "aws_smithy_runtime::client::orchestrator", "sdk-trace");
+            tracing::debug!(target: "aws_smithy_runtime::client::orchestrator", "sdk-debug");
+            tracing::info!(target: "aws_smithy_runtime::client::orchestrator", "sdk-info");
+            tracing::trace!(target: "hyper_util::client", "hyper-trace");
+            tracing::trace!(target: "lambda_runtime::layers::api_response", "event-trace");
+            tracing::trace!(target: "get_session::handler", "own-trace");
+            tracing::debug!(target: "get_session::handler", "own-debug");
+        });
+        let text = String::from_utf8(lines.lock().unwrap().concat()).unwrap();
+        [
+            "sdk-trace",
+            "sdk-debug",
+            "sdk-info",
+            "hyper-trace",
+            "event-trace",
+            "own-trace",
+            "own-debug",
+        ]
+        .into_iter()
+        .filter(|m| text.contains(m))
+        .map(str::to_owned)
+        .collect()
+    }
+
+    struct Capture(std::sync::Arc<std::sync::Mutex<Vec<Vec<u8>>>>);
+    impl std::io::Write for Capture {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().push(buf.to_vec());
+            Ok(buf.len())
         }
-        assert!(f.contains("trace"), "{f}");
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn secret_bearing_targets_never_log_trace_and_are_not_raised() {
+        // At TRACE: everything but the capped targets' TRACE.
+        assert_eq!(
+            logged(Some("TRACE"), None),
+            ["sdk-debug", "sdk-info", "own-trace", "own-debug"]
+        );
+        assert_eq!(
+            logged(None, Some("trace")),
+            ["sdk-debug", "sdk-info", "own-trace", "own-debug"]
+        );
+        // An explicit TRACE for a capped target is capped too.
+        assert_eq!(
+            logged(None, Some("info,aws_smithy_runtime=trace")),
+            ["sdk-debug", "sdk-info"]
+        );
+        // At the default INFO the capped targets log INFO only: a cap never raises a level.
+        assert_eq!(logged(None, None), ["sdk-info"]);
+        assert_eq!(logged(Some("INFO"), None), ["sdk-info"]);
+        assert_eq!(
+            logged(None, Some("info,get_session=trace")),
+            ["sdk-info", "own-trace", "own-debug"]
+        );
     }
 
     #[test]
