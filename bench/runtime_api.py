@@ -205,9 +205,14 @@ class Sandbox:
             f.write(str(value))
 
     def command(self, argv):
-        """argv, run inside the group: a shell joins it, then execs the binary."""
+        """argv, run inside the group: a shell joins it, waits for a line on stdin, then
+        execs the binary. Joining a cgroup v1 group can take milliseconds (an RCU grace
+        period): the clock starts after it, at the line."""
         procs = " ".join(os.path.join(d, "cgroup.procs") for d in self.dirs.values())
-        return ["/bin/sh", "-c", f'for f in {procs}; do echo $$ > "$f"; done; exec "$@"', "sh", *argv]
+        return ["/bin/sh", "-c", f'for f in {procs}; do echo $$ > "$f"; done; read _; exec "$@"', "sh", *argv]
+
+    def holds(self, pid):
+        return all(str(pid) in open(os.path.join(d, "cgroup.procs")).read().split() for d in self.dirs.values())
 
     def reset(self):
         self._write("cpuacct", "cpuacct.usage", 0)
@@ -224,11 +229,21 @@ def start(path, env, extra_env=None, sandbox=None, first_event=None, wrapper=())
     full_env = dict(env, AWS_LAMBDA_RUNTIME_API=api.address, **(extra_env or {}))
     argv = [*wrapper, path]
     if sandbox:
-        sandbox.reset()
         argv = sandbox.command(argv)
     first_id = api.submit(first_event) if first_event is not None else None
     t0 = time.perf_counter()
-    proc = subprocess.Popen(argv, env=full_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(argv, env=full_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            stdin=subprocess.PIPE if sandbox else subprocess.DEVNULL)
+    if sandbox:
+        deadline = time.time() + 10
+        while not sandbox.holds(proc.pid):
+            if time.time() > deadline:
+                raise RuntimeError("the process did not join its cgroup")
+            time.sleep(0.0005)
+        sandbox.reset()
+        t0 = time.perf_counter()
+        proc.stdin.write(b"go\n")
+        proc.stdin.close()
     api.started_at = t0
     deadline = time.time() + 120
     while api.first_next is None:

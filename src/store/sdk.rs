@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
+use aws_config::stalled_stream_protection::StalledStreamProtectionConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, ConfigLoader};
 
@@ -40,4 +41,8 @@ pub fn config_loader() -> ConfigLoader {
                 .with_max_attempts(MAX_ATTEMPTS)
                 .with_initial_backoff(INITIAL_BACKOFF),
         )
+        // Watches bodies for stalls (minimum throughput over a grace period): redundant
+        // under the 1 s attempt timeout for a body of a few hundred bytes, and a per-request
+        // cost (a body wrapper and its timers).
+        .stalled_stream_protection(StalledStreamProtectionConfig::disabled())
 }
