@@ -22,9 +22,11 @@ pub struct Config {
     pub key_scheme: KeyScheme,
     /// `SESSION_CONSISTENT_READ`: `true` (default) or `false`.
     pub consistent_read: bool,
-    /// `SESSION_WARM_UP`: `true` (default) or `false`: open the store's connection at init
+    /// `SESSION_WARM_UP`: `false` (default) or `true`: open the store's connection at init
     /// (one bounded `GetItem` of a key no session can have), so that the first request
-    /// finds it ready.
+    /// finds it ready. Off by default: where the request waits for init (an on-demand cold
+    /// start) it makes the cold answer slower by one round trip (BENCHMARKS.md); on where
+    /// init runs ahead of requests (provisioned concurrency).
     pub warm_up: bool,
     /// `SESSION_METRICS_NAMESPACE`: CloudWatch metrics from the JSON request line, in this
     /// namespace (unset: no metrics); the function's name (`AWS_LAMBDA_FUNCTION_NAME`) is
@@ -99,18 +101,20 @@ impl Config {
             }
         };
 
-        let flag =
-            |variable: &'static str| match get(variable).map(|v| v.to_ascii_lowercase()).as_deref()
-            {
-                None | Some("true") => Ok(true),
-                Some("false") => Ok(false),
-                Some(_) => Err(ConfigError {
-                    variable,
-                    problem: "must be `true` or `false`".into(),
-                }),
-            };
-        let consistent_read = flag("SESSION_CONSISTENT_READ")?;
-        let warm_up = flag("SESSION_WARM_UP")?;
+        let flag = |variable: &'static str, default: bool| match get(variable)
+            .map(|v| v.to_ascii_lowercase())
+            .as_deref()
+        {
+            None => Ok(default),
+            Some("true") => Ok(true),
+            Some("false") => Ok(false),
+            Some(_) => Err(ConfigError {
+                variable,
+                problem: "must be `true` or `false`".into(),
+            }),
+        };
+        let consistent_read = flag("SESSION_CONSISTENT_READ", true)?;
+        let warm_up = flag("SESSION_WARM_UP", false)?;
 
         let metrics = match get("SESSION_METRICS_NAMESPACE") {
             None => None,
@@ -225,15 +229,15 @@ mod tests {
             ("SESSION_COOKIE", "__Host-sid"),
             ("SESSION_TOKEN_HASH", "NONE"),
             ("SESSION_CONSISTENT_READ", "false"),
-            ("SESSION_WARM_UP", "False"),
+            ("SESSION_WARM_UP", "True"),
         ])
         .unwrap();
         assert_eq!(c.cookie_name.as_str(), "__Host-sid");
         assert_eq!(c.key_scheme, KeyScheme::Raw);
         assert!(!c.consistent_read);
-        assert!(!c.warm_up);
+        assert!(c.warm_up);
         let defaults = config(&[("SESSION_TABLE", "sessions")]).unwrap();
-        assert!(defaults.consistent_read && defaults.warm_up);
+        assert!(defaults.consistent_read && !defaults.warm_up);
     }
 
     #[test]
