@@ -451,7 +451,10 @@ def main():
             for name, path in builds.items():
                 runs[name].append(one_run(path, env, event, args.warm, checker(name), build_env[name],
                                           sandboxes[name]))
-        med = {name: {k: statistics.median(r[k] for r in rs) for k in rs[0]} for name, rs in runs.items()}
+        # A figure some runs lack (the CPU at a /next that came after the run ended) is the
+        # median of the runs that have it.
+        med = {name: {k: statistics.median(r[k] for r in rs if k in r) for k in set().union(*rs)}
+               for name, rs in runs.items()}
         for name, path in builds.items():
             med[name]["size"] = os.path.getsize(path)
         results[label] = {"medians": med, "runs": runs}
