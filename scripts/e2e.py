@@ -85,6 +85,20 @@ def http(url, method="GET", headers=None):
         return e.code, dict(e.headers), e.read().decode()
 
 
+def wait_answering(url, secs, what):
+    """Until GET url answers 200 (cargo lambda watch builds on the first call)."""
+    deadline = time.time() + secs
+    while True:
+        try:
+            if http(url)[0] == 200:
+                return
+        except OSError:
+            pass
+        if time.time() > deadline:
+            raise SystemExit(f"{what} never answered")
+        time.sleep(1)
+
+
 def is_uuid(s):
     try:
         uuid.UUID(s)
@@ -133,17 +147,7 @@ def main():
     url = f"http://127.0.0.1:{fn_port}/session"  # the URL scripts/dev prints
 
     # The first call may wait for the build; give it time.
-    deadline = time.time() + 600
-    while True:
-        try:
-            status, _, _ = http(url)
-            if status == 200:
-                break
-        except OSError:
-            pass
-        if time.time() > deadline:
-            raise SystemExit("the function never answered")
-        time.sleep(1)
+    wait_answering(url, 600, "the function")
 
     cases = [
         ("live via x-dr-session", "GET", {"x-dr-session": DEMO_TOKEN}, 200, {"username": "demo"}),
@@ -268,16 +272,7 @@ def trace_logs(env, http_cases, expected):
                                   "-P", str(port), "--bin", "get-session"], trace_env)
     wait_port(port, watch, 600)
     url = f"http://127.0.0.1:{port}/session"
-    deadline = time.time() + 300
-    while True:
-        try:
-            if http(url)[0] == 200:
-                break
-        except OSError:
-            pass
-        if time.time() > deadline:
-            raise SystemExit("the TRACE function never answered")
-        time.sleep(1)
+    wait_answering(url, 300, "the TRACE function")
     swap = lambda h: {k: v.replace(DEMO_TOKEN, token) for k, v in h.items()}
     answers = 0
     for name, method, headers, want_status, _ in http_cases:
