@@ -27,7 +27,9 @@ async fn serve() -> Result<(), Error> {
     let config = Config::from_env();
     get_session::telemetry::init(config.as_ref().ok().and_then(|c| c.metrics.clone()));
     let config = config.inspect_err(|e| tracing::error!(error = %e, "init failed"))?;
-    let client = aws_sdk_dynamodb::Client::new(&store::sdk::config_loader().load().await);
+    let loader =
+        store::sdk::config_loader().inspect_err(|e| tracing::error!(error = %e, "init failed"))?;
+    let client = aws_sdk_dynamodb::Client::new(&loader.load().await);
     let store = DynamoStore::new(client, &config.table, config.consistent_read);
     if config.warm_up {
         // Hides the TLS handshake from the first request wherever init runs ahead of it

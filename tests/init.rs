@@ -1,12 +1,16 @@
-//! The function binary refuses to start half-configured: without a valid SESSION_TABLE it
-//! exits at init with a message naming the variable, before asking the Runtime API for
-//! any event.
+//! The function binary refuses to start half-configured: without a valid SESSION_TABLE, or
+//! with SSL_CERT_FILE / SSL_CERT_DIR naming no usable certificate, it exits at init with a
+//! message naming the variable, before asking the Runtime API for any event.
 
 use std::net::TcpListener;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 fn run_without(table: Option<&str>) -> (Option<i32>, String, usize) {
+    run_with(table, &[])
+}
+
+fn run_with(table: Option<&str>, extra: &[(&str, &str)]) -> (Option<i32>, String, usize) {
     // A Runtime API that counts connections: the function must never poll it.
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     listener.set_nonblocking(true).unwrap();
@@ -23,6 +27,7 @@ fn run_without(table: Option<&str>) -> (Option<i32>, String, usize) {
     if let Some(table) = table {
         cmd.env("SESSION_TABLE", table);
     }
+    cmd.envs(extra.iter().copied());
     let mut child = cmd
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -57,4 +62,27 @@ fn missing_or_invalid_table_stops_init_naming_the_variable() {
         assert!(output.contains("SESSION_TABLE"), "{table:?}: {output}");
         assert_eq!(polls, 0, "{table:?}: polled the Runtime API");
     }
+}
+
+#[test]
+fn trust_settings_naming_no_certificate_stop_init_naming_the_variables() {
+    let not_pem = env!("CARGO_MANIFEST_PATH");
+    let empty_dir = std::env::temp_dir().join(format!("no-certs-{}", std::process::id()));
+    std::fs::create_dir_all(&empty_dir).unwrap();
+    let empty_dir = empty_dir.to_str().unwrap().to_owned();
+    for extra in [
+        [("SSL_CERT_FILE", "/nonexistent/ca.pem")],
+        [("SSL_CERT_FILE", not_pem)],
+        [("SSL_CERT_DIR", empty_dir.as_str())],
+    ] {
+        let (code, output, polls) = run_with(Some("sessions"), &extra);
+        assert_ne!(code, Some(0), "{extra:?}: {output}");
+        assert!(output.contains("init failed"), "{extra:?}: {output}");
+        assert!(
+            output.contains("SSL_CERT_FILE / SSL_CERT_DIR"),
+            "{extra:?}: {output}"
+        );
+        assert_eq!(polls, 0, "{extra:?}: polled the Runtime API");
+    }
+    std::fs::remove_dir_all(&empty_dir).unwrap();
 }

@@ -1,7 +1,8 @@
 //! Store faults, each against a real socket: the function answers a 500 ResponseError with
 //! the right code and the invocation's op_id within its time bound, and serves again once
 //! the fault is gone. Faults moto cannot produce come from a small fake endpoint; the TLS
-//! fault from `openssl s_server` with a certificate nobody trusts.
+//! fault from `openssl s_server` with a certificate nobody trusts. The HTTPS client's
+//! trust (compiled-in roots, or a private CA) against the fake endpoint behind TLS.
 
 mod common;
 
@@ -10,6 +11,7 @@ use std::time::{Duration, Instant};
 use common::fake_dynamodb::{Behavior, FakeDynamo};
 use common::*;
 use get_session::session::unix_now;
+use get_session::store::https::Roots;
 use get_session::store::sdk::{ATTEMPT_TIMEOUT, OPERATION_TIMEOUT};
 use get_session::{App, DynamoStore};
 use serde_json::json;
@@ -375,4 +377,231 @@ async fn warm_up_reads_a_key_no_session_can_have_and_is_bounded() {
     }
     let refused = DynamoStore::new(client(&closed_port_url()).await, "sessions", true);
     assert!(!refused.warm_up(WARM_UP_BUDGET).await);
+}
+
+// ---------------------------------------------------------------- TLS and trust
+
+/// A private CA and a certificate for 127.0.0.1 it signed (made with openssl).
+struct PrivateCa {
+    dir: std::path::PathBuf,
+}
+
+impl PrivateCa {
+    fn new() -> Self {
+        let dir =
+            std::env::temp_dir().join(format!("get-session-ca-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let openssl = |args: &[&str]| {
+            let status = std::process::Command::new("openssl")
+                .args(args)
+                .current_dir(&dir)
+                .stderr(std::process::Stdio::null())
+                .status()
+                .expect("openssl is installed");
+            assert!(status.success(), "openssl {args:?}");
+        };
+        let ec = [
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+        ];
+        openssl(
+            &[
+                &["req", "-x509"][..],
+                &ec,
+                &["-days", "1", "-subj", "/CN=get-session test CA"],
+                &[
+                    "-addext",
+                    "basicConstraints=critical,CA:TRUE",
+                    "-addext",
+                    "keyUsage=critical,keyCertSign",
+                ],
+                &["-keyout", "ca.key", "-out", "ca.pem"],
+            ]
+            .concat(),
+        );
+        openssl(
+            &[
+                &["req"][..],
+                &ec,
+                &[
+                    "-subj",
+                    "/CN=127.0.0.1",
+                    "-keyout",
+                    "key.pem",
+                    "-out",
+                    "req.csr",
+                ],
+            ]
+            .concat(),
+        );
+        std::fs::write(
+            dir.join("ext"),
+            "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+        )
+        .unwrap();
+        openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            "req.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "1",
+            "-extfile",
+            "ext",
+            "-out",
+            "cert.pem",
+        ]);
+        PrivateCa { dir }
+    }
+
+    fn ca(&self) -> std::path::PathBuf {
+        self.dir.join("ca.pem")
+    }
+
+    /// TLS with the CA-signed certificate in front of `upstream` (a plain-HTTP URL): the
+    /// store behind TLS, as on AWS. Returns the `https://` URL.
+    async fn front(&self, upstream: &str) -> String {
+        use std::sync::Arc;
+        use tokio_rustls::rustls::pki_types::pem::PemObject;
+        use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        use tokio_rustls::rustls::{crypto::ring, ServerConfig};
+
+        let certs = CertificateDer::pem_file_iter(self.dir.join("cert.pem"))
+            .unwrap()
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap();
+        let key = PrivateKeyDer::from_pem_file(self.dir.join("key.pem")).unwrap();
+        let config = ServerConfig::builder_with_provider(Arc::new(ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(certs, key)
+            .unwrap();
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+        let upstream = upstream.trim_start_matches("http://").to_owned();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            while let Ok((tcp, _)) = listener.accept().await {
+                let (acceptor, upstream) = (acceptor.clone(), upstream.clone());
+                tokio::spawn(async move {
+                    let Ok(mut tls) = acceptor.accept(tcp).await else {
+                        return;
+                    };
+                    let Ok(mut store) = tokio::net::TcpStream::connect(&upstream).await else {
+                        return;
+                    };
+                    let _ = tokio::io::copy_bidirectional(&mut tls, &mut store).await;
+                });
+            }
+        });
+        format!("https://127.0.0.1:{port}")
+    }
+}
+
+impl Drop for PrivateCa {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+async fn client_trusting(roots: &Roots, endpoint: &str) -> aws_sdk_dynamodb::Client {
+    client_with(roots, endpoint, |loader| loader).await
+}
+
+async fn client_with(
+    roots: &Roots,
+    endpoint: &str,
+    adjust: impl FnOnce(aws_config::ConfigLoader) -> aws_config::ConfigLoader,
+) -> aws_sdk_dynamodb::Client {
+    use aws_sdk_dynamodb::config::{Credentials, Region};
+    let loader = get_session::store::sdk::config_loader_trusting(roots).unwrap();
+    let config = adjust(loader)
+        .endpoint_url(endpoint)
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("local", "local", None, None, "tests"))
+        .load()
+        .await;
+    aws_sdk_dynamodb::Client::new(&config)
+}
+
+#[tokio::test]
+async fn store_behind_tls_with_a_trusted_private_ca_serves_sessions() {
+    let fake = FakeDynamo::start(Behavior::Item(live_item())).await;
+    let ca = PrivateCa::new();
+    let url = ca.front(&fake.url).await;
+    let client = client_trusting(&Roots::File(ca.ca()), &url).await;
+    let app = app(&client, &config("sessions", &[]));
+    for _ in 0..3 {
+        let (answer, _) = call(&app, &invocation_id()).await;
+        assert_eq!(answer.parts(), (200, json!({"username": "alice"})));
+    }
+    assert_eq!(fake.requests(), 3);
+}
+
+#[tokio::test]
+async fn compiled_in_roots_do_not_trust_a_private_ca() {
+    let fake = FakeDynamo::start(Behavior::Item(live_item())).await;
+    let ca = PrivateCa::new();
+    let url = ca.front(&fake.url).await;
+    let client = client_trusting(&Roots::CompiledIn, &url).await;
+    let app = app(&client, &config("sessions", &[]));
+    let op_id = invocation_id();
+    let (answer, _) = call(&app, &op_id).await;
+    assert_error(&answer, 500, "session_store_unavailable", &op_id);
+    assert_eq!(
+        fake.requests(),
+        0,
+        "no request went out over an untrusted connection"
+    );
+}
+
+/// A server that accepts TCP and never answers the TLS handshake: the connect timeout
+/// covers the handshake, as the SDK's own client's does. (The function's connect timeout
+/// equals its attempt timeout, so there the attempt timeout may fire first; here the
+/// connect timeout is shorter, to see which one fired.)
+#[tokio::test]
+async fn a_tls_handshake_that_never_completes_is_a_connect_timeout() {
+    use get_session::session::SessionKey;
+    use get_session::store::{Cause, SessionStore};
+    use get_session::token::SessionToken;
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let held = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((tcp, _)) = listener.accept().await {
+            open.push(tcp);
+        }
+    });
+    let client = client_with(
+        &Roots::CompiledIn,
+        &format!("https://127.0.0.1:{port}"),
+        |loader| {
+            loader.timeout_config(
+                aws_config::timeout::TimeoutConfig::builder()
+                    .connect_timeout(Duration::from_millis(200))
+                    .operation_attempt_timeout(Duration::from_secs(1))
+                    .operation_timeout(Duration::from_secs(3))
+                    .build(),
+            )
+        },
+    )
+    .await;
+    let store = DynamoStore::new(client, "sessions", true);
+    let token = SessionToken::parse(b"some-token").unwrap();
+    let key = SessionKey::derive(&token, get_session::session::KeyScheme::Sha256);
+    let started = Instant::now();
+    let err = store.find(&key).await.unwrap_err();
+    assert_eq!(err.cause(), Cause::ConnectTimeout, "{err:?}");
+    assert!(started.elapsed() <= OPERATION_TIMEOUT + Duration::from_millis(500));
+    held.abort();
 }

@@ -10,6 +10,7 @@
 
 pub mod classify;
 pub mod dynamo;
+pub mod https;
 pub mod memory;
 pub mod sdk;
 

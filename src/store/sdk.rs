@@ -1,7 +1,7 @@
-//! The AWS SDK settings every DynamoDB call of this crate runs with: how long it may take
-//! and how often it is retried. Region, credentials and `AWS_ENDPOINT_URL_DYNAMODB` come
-//! from the standard AWS environment; callers may override them (tests point the loader at
-//! a local server).
+//! The AWS SDK settings every DynamoDB call of this crate runs with: how long it may take,
+//! how often it is retried, and the HTTPS client it goes through ([`super::https`]).
+//! Region, credentials and `AWS_ENDPOINT_URL_DYNAMODB` come from the standard AWS
+//! environment; callers may override them (tests point the loader at a local server).
 
 use std::time::Duration;
 
@@ -9,6 +9,8 @@ use aws_config::retry::RetryConfig;
 use aws_config::stalled_stream_protection::StalledStreamProtectionConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, ConfigLoader};
+
+use super::https::{HttpsClient, Roots, TrustError};
 
 /// Time to open a TCP+TLS connection to DynamoDB.
 const CONNECT_TIMEOUT: Duration = Duration::from_millis(1000);
@@ -26,9 +28,17 @@ const INITIAL_BACKOFF: Duration = Duration::from_millis(100);
 /// (`SESSION_WARM_UP`): one attempt's worth.
 pub const WARM_UP_BUDGET: Duration = ATTEMPT_TIMEOUT;
 
-/// The shared AWS configuration with this crate's time bounds and retry mode.
-pub fn config_loader() -> ConfigLoader {
-    aws_config::defaults(BehaviorVersion::latest())
+/// The shared AWS configuration with this crate's time bounds, retry mode and HTTPS client,
+/// trusting [`Roots::from_env`]. Fails only when `SSL_CERT_FILE` / `SSL_CERT_DIR` name no
+/// usable certificate.
+pub fn config_loader() -> Result<ConfigLoader, TrustError> {
+    config_loader_trusting(&Roots::from_env())
+}
+
+/// [`config_loader`] with the HTTPS client trusting `roots`.
+pub fn config_loader_trusting(roots: &Roots) -> Result<ConfigLoader, TrustError> {
+    Ok(aws_config::defaults(BehaviorVersion::latest())
+        .http_client(HttpsClient::new(roots)?.shared())
         .timeout_config(
             TimeoutConfig::builder()
                 .connect_timeout(CONNECT_TIMEOUT)
@@ -44,5 +54,5 @@ pub fn config_loader() -> ConfigLoader {
         // Watches bodies for stalls (minimum throughput over a grace period): redundant
         // under the 1 s attempt timeout for a body of a few hundred bytes, and a per-request
         // cost (a body wrapper and its timers).
-        .stalled_stream_protection(StalledStreamProtectionConfig::disabled())
+        .stalled_stream_protection(StalledStreamProtectionConfig::disabled()))
 }

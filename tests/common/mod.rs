@@ -396,6 +396,7 @@ pub fn closed_port_url() -> String {
 
 pub async fn client(endpoint: &str) -> Client {
     let config = store::sdk::config_loader()
+        .expect("the trust store loads")
         .endpoint_url(endpoint)
         .region(Region::new("us-east-1"))
         .credentials_provider(Credentials::new("local", "local", None, None, "tests"))

@@ -128,7 +128,10 @@ fn parse_duration(v: &str) -> Option<i64> {
 
 async fn run(command: Command) -> Result<(), String> {
     let config = Config::from_env().map_err(|e| e.to_string())?;
-    let sdk_config = store::sdk::config_loader().load().await;
+    let sdk_config = store::sdk::config_loader()
+        .map_err(|e| e.to_string())?
+        .load()
+        .await;
     if sdk_config.region().is_none() {
         return Err("no AWS region found (set AWS_REGION)".into());
     }
