@@ -358,11 +358,15 @@ def callgrind(builds, build_env, env, event, out_dir):
         a = instructions(path, env, event, 20, checker(name), build_env[name], f"{out_dir}/{name}.20.cg")
         b = instructions(path, env, event, 220, checker(name), build_env[name], f"{out_dir}/{name}.220.cg")
         per[name] = ((b - a) / 200, a)
-    print("\n| build | instructions per warm request | vs bare GetItem | init + first request + 20 warm |")
-    print("|---|---|---|---|")
+    print("\n| build | instructions per warm request | vs bare GetItem | init + first request | vs echo |")
+    print("|---|---|---|---|---|")
     base = next((v[0] for k, v in per.items() if k.startswith("bare-getitem")), None)
+    cold = {name: a - 20 * n for name, (n, a) in per.items()}
+    echo = cold.get("echo")
     for name, (n, a) in per.items():
-        print(f"| {name} | {n:,.0f} | {n / base:.2f}x | {a:,} |" if base else f"| {name} | {n:,.0f} | | {a:,} |")
+        ratio = f"{n / base:.2f}x" if base else ""
+        vs_echo = f"{cold[name] / echo:.2f}x" if echo else ""
+        print(f"| {name} | {n:,.0f} | {ratio} | {cold[name]:,.0f} | {vs_echo} |")
     return per
 
 
