@@ -246,44 +246,17 @@ async fn unexpected_content_type_is_never_a_session() {
     }
 }
 
-/// `openssl s_server` on a free port with a fresh self-signed certificate.
+/// `openssl s_server` on a free port with a certificate from a fresh private CA that
+/// nothing trusts.
 struct UntrustedTls {
     child: std::process::Child,
     port: u16,
-    _dir: std::path::PathBuf,
+    _ca: PrivateCa,
 }
 
 impl UntrustedTls {
     fn start() -> Self {
-        let dir =
-            std::env::temp_dir().join(format!("get-session-tls-{}", uuid::Uuid::new_v4().simple()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let status = std::process::Command::new("openssl")
-            .args([
-                "req",
-                "-x509",
-                "-newkey",
-                "ec",
-                "-pkeyopt",
-                "ec_paramgen_curve:P-256",
-                "-nodes",
-                "-days",
-                "1",
-            ])
-            .args([
-                "-subj",
-                "/CN=127.0.0.1",
-                "-addext",
-                "subjectAltName=IP:127.0.0.1",
-            ])
-            .arg("-keyout")
-            .arg(dir.join("key.pem"))
-            .arg("-out")
-            .arg(dir.join("cert.pem"))
-            .stderr(std::process::Stdio::null())
-            .status()
-            .expect("openssl is installed");
-        assert!(status.success());
+        let ca = PrivateCa::new();
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -293,9 +266,9 @@ impl UntrustedTls {
             .args(["s_server", "-quiet", "-accept"])
             .arg(format!("127.0.0.1:{port}"))
             .arg("-cert")
-            .arg(dir.join("cert.pem"))
+            .arg(ca.dir.join("cert.pem"))
             .arg("-key")
-            .arg(dir.join("key.pem"))
+            .arg(ca.dir.join("key.pem"))
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
@@ -309,7 +282,7 @@ impl UntrustedTls {
         UntrustedTls {
             child,
             port,
-            _dir: dir,
+            _ca: ca,
         }
     }
 }
@@ -318,7 +291,6 @@ impl Drop for UntrustedTls {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self._dir);
     }
 }
 
