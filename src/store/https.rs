@@ -51,16 +51,17 @@ use tower_service::Service;
 pub enum Roots {
     /// The Web PKI roots compiled into the binary (`webpki-roots`).
     CompiledIn,
-    /// The certificates `SSL_CERT_FILE` / `SSL_CERT_DIR` name (as OpenSSL reads them),
-    /// read at init.
-    Environment,
+    /// The certificates `SSL_CERT_FILE` / `SSL_CERT_DIR` name when either is set (as
+    /// OpenSSL reads them), else the operating system's store; read when the client is
+    /// built.
+    System,
     /// The certificates in one PEM file.
     File(PathBuf),
 }
 
 impl Roots {
-    /// [`Roots::Environment`] when `SSL_CERT_FILE` or `SSL_CERT_DIR` is set, else
-    /// [`Roots::CompiledIn`].
+    /// The function's choice: [`Roots::System`] when `SSL_CERT_FILE` or `SSL_CERT_DIR` is
+    /// set (so those are trusted), else [`Roots::CompiledIn`].
     pub fn from_env() -> Self {
         Self::choose(
             std::env::var_os("SSL_CERT_FILE"),
@@ -72,7 +73,7 @@ impl Roots {
     pub fn choose(cert_file: Option<OsString>, cert_dir: Option<OsString>) -> Self {
         let set = |v: Option<OsString>| v.is_some_and(|v| !v.is_empty());
         if set(cert_file) || set(cert_dir) {
-            Roots::Environment
+            Roots::System
         } else {
             Roots::CompiledIn
         }
@@ -85,7 +86,7 @@ impl Roots {
                     roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
                 })
             }
-            Roots::Environment => rustls_native_certs::load_native_certs(),
+            Roots::System => rustls_native_certs::load_native_certs(),
             Roots::File(path) => rustls_native_certs::load_certs_from_paths(Some(path), None),
         };
         let mut roots = RootCertStore::empty();
@@ -103,8 +104,9 @@ impl Roots {
     }
 }
 
-/// The certificates to trust were asked for (`SSL_CERT_FILE` / `SSL_CERT_DIR`, or a file)
-/// but none could be loaded: a setting that would fail every request, reported at init.
+/// The certificates to trust were to be read (`SSL_CERT_FILE` / `SSL_CERT_DIR`, the system's
+/// store, or a file) but none could be loaded: a setting that would fail every request,
+/// reported when the client is built (at init).
 #[derive(Debug)]
 pub struct TrustError {
     roots: Roots,
@@ -358,12 +360,9 @@ mod tests {
         let v = |s: &str| Some(OsString::from(s));
         assert_eq!(Roots::choose(None, None), Roots::CompiledIn);
         assert_eq!(Roots::choose(v(""), v("")), Roots::CompiledIn);
-        assert_eq!(Roots::choose(v("/etc/ca.pem"), None), Roots::Environment);
-        assert_eq!(Roots::choose(None, v("/etc/ssl/certs")), Roots::Environment);
-        assert_eq!(
-            Roots::choose(v(""), v("/etc/ssl/certs")),
-            Roots::Environment
-        );
+        assert_eq!(Roots::choose(v("/etc/ca.pem"), None), Roots::System);
+        assert_eq!(Roots::choose(None, v("/etc/ssl/certs")), Roots::System);
+        assert_eq!(Roots::choose(v(""), v("/etc/ssl/certs")), Roots::System);
     }
 
     #[test]

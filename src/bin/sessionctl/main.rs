@@ -13,6 +13,7 @@ use std::process::ExitCode;
 use aws_sdk_dynamodb::error::DisplayErrorContext;
 use aws_sdk_dynamodb::primitives::{DateTime, DateTimeFormat};
 use get_session::session::{unix_now, SessionKey, SessionRecord, Username};
+use get_session::store::https::Roots;
 use get_session::store::{self, Cause, DynamoStore, SessionStore, StoreError};
 use get_session::token::SessionToken;
 use get_session::Config;
@@ -128,7 +129,9 @@ fn parse_duration(v: &str) -> Option<i64> {
 
 async fn run(command: Command) -> Result<(), String> {
     let config = Config::from_env().map_err(|e| e.to_string())?;
-    let sdk_config = store::sdk::config_loader()
+    // An operator's tool: the system's trust store (and a corporate CA in it), not the
+    // function's compiled-in roots; it has no cold start to save.
+    let sdk_config = store::sdk::config_loader_trusting(&Roots::System)
         .map_err(|e| e.to_string())?
         .load()
         .await;
