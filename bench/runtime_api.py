@@ -349,7 +349,21 @@ def instructions(path, env, event, warm, check, extra_env, out_file):
         return next(int(line.split()[1]) for line in f if line.startswith("totals:"))
 
 
-def callgrind(builds, build_env, env, event, out_dir):
+def init_instructions(path, env, extra_env, out_file):
+    """Instructions the process executed from its start to its first `/next` (no event)."""
+    wrapper = ("valgrind", "-q", "--tool=callgrind", f"--callgrind-out-file={out_file}")
+    api, proc, _, _ = start(path, env, extra_env, wrapper=wrapper)
+    try:
+        time.sleep(0.2)
+    finally:
+        proc.terminate()  # callgrind writes its profile on SIGTERM
+        proc.wait(timeout=120)
+        api.close()
+    with open(out_file) as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("totals:"))
+
+
+def callgrind(builds, build_env, env, event, out_dir, init_only):
     """Instructions per warm request: the difference of two runs (20 and 220 warm requests)
     over 200, so init and the first request cancel out. Deterministic up to the store's
     and the clock's answers: repeat runs agree to well under 1%."""
@@ -358,15 +372,20 @@ def callgrind(builds, build_env, env, event, out_dir):
         a = instructions(path, env, event, 20, checker(name), build_env[name], f"{out_dir}/{name}.20.cg")
         b = instructions(path, env, event, 220, checker(name), build_env[name], f"{out_dir}/{name}.220.cg")
         per[name] = ((b - a) / 200, a)
-    print("\n| build | instructions per warm request | vs bare GetItem | init + first request | vs echo |")
-    print("|---|---|---|---|---|")
+    print("\n| build | instructions per warm request | vs bare GetItem | init | init vs echo "
+          "| init + first request | vs echo |")
+    print("|---|---|---|---|---|---|---|")
     base = next((v[0] for k, v in per.items() if k.startswith("bare-getitem")), None)
+    init = {name: init_instructions(path, env, build_env[name], f"{out_dir}/{name}.init.cg")
+            for name, path in builds.items()}
     cold = {name: a - 20 * n for name, (n, a) in per.items()}
-    echo = cold.get("echo")
+    ratio = lambda v, b: f"{v / b:.2f}x" if b else ""
     for name, (n, a) in per.items():
-        ratio = f"{n / base:.2f}x" if base else ""
-        vs_echo = f"{cold[name] / echo:.2f}x" if echo else ""
-        print(f"| {name} | {n:,.0f} | {ratio} | {cold[name]:,.0f} | {vs_echo} |")
+        print(f"| {name} | {n:,.0f} | {ratio(n, base)} | {init[name]:,} | {ratio(init[name], init.get('echo'))} "
+              f"| {cold[name]:,.0f} | {ratio(cold[name], cold.get('echo'))} |")
+    for name, path in init_only.items():
+        n = init_instructions(path, env, build_env[name], f"{out_dir}/{name}.init.cg")
+        print(f"| {name} (init only) | | | {n:,} | {ratio(n, init.get('echo'))} | | |")
     return per
 
 
@@ -418,6 +437,8 @@ def main():
     ap.add_argument("--build-env", action="append", default=[],
                     help="NAME:K=V for one build only (the same binary can be two builds)")
     ap.add_argument("--event", required=True)
+    ap.add_argument("--init-build", action="append", default=[],
+                    help="NAME=PATH: with --callgrind, count only its init (it need not answer)")
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--warm", type=int, default=300)
     ap.add_argument("--json", help="write the figures here too")
@@ -437,14 +458,15 @@ def main():
                AWS_LAMBDA_LOG_STREAM_NAME="bench", AWS_LAMBDA_LOG_FORMAT="JSON")
     env.update(dict(kv.split("=", 1) for kv in args.env))
     builds = dict(b.split("=", 1) for b in args.build)
-    build_env = {name: {} for name in builds}
+    init_only = dict(b.split("=", 1) for b in args.init_build)
+    build_env = {name: {} for name in [*builds, *init_only]}
     for spec in args.build_env:
         name, kv = spec.split(":", 1)
         build_env[name].update([kv.split("=", 1)])
     event = open(args.event, "rb").read()
     if args.callgrind:
         out_dir = os.path.dirname(os.path.abspath(args.json)) if args.json else "/tmp"
-        callgrind(builds, build_env, env, event, out_dir)
+        callgrind(builds, build_env, env, event, out_dir, init_only)
         return
     conditions = [("full CPU", None)] + [(c.split("=")[0], int(c.split("=")[1])) for c in args.cpu_share]
     results = {}
