@@ -328,32 +328,20 @@ def checker(name):
     return check
 
 
-def instructions(path, env, event, warm, check, extra_env, out_file):
-    """Instructions the process executed (valgrind callgrind) through init, the first
-    request and `warm` more."""
+def instructions(path, env, extra_env, out_file, event=None, warm=0, check=None):
+    """Instructions the process executed (valgrind callgrind) through init and, given an
+    `event`, the first request and `warm` more; without one, init alone (to its first
+    `/next`)."""
     wrapper = ("valgrind", "-q", "--tool=callgrind", f"--callgrind-out-file={out_file}")
     api, proc, _, first_id = start(path, env, extra_env, first_event=event, wrapper=wrapper)
     try:
-        (_, kind, body), = api.wait([first_id], timeout=300)
-        check(kind, body)
-        for _ in range(warm):
-            rid = api.submit(event)
-            (_, kind, body), = api.wait([rid], timeout=120)
+        if event is not None:
+            (_, kind, body), = api.wait([first_id], timeout=300)
             check(kind, body)
-        time.sleep(0.2)
-    finally:
-        proc.terminate()  # callgrind writes its profile on SIGTERM
-        proc.wait(timeout=120)
-        api.close()
-    with open(out_file) as f:
-        return next(int(line.split()[1]) for line in f if line.startswith("totals:"))
-
-
-def init_instructions(path, env, extra_env, out_file):
-    """Instructions the process executed from its start to its first `/next` (no event)."""
-    wrapper = ("valgrind", "-q", "--tool=callgrind", f"--callgrind-out-file={out_file}")
-    api, proc, _, _ = start(path, env, extra_env, wrapper=wrapper)
-    try:
+            for _ in range(warm):
+                rid = api.submit(event)
+                (_, kind, body), = api.wait([rid], timeout=120)
+                check(kind, body)
         time.sleep(0.2)
     finally:
         proc.terminate()  # callgrind writes its profile on SIGTERM
@@ -369,14 +357,14 @@ def callgrind(builds, build_env, env, event, out_dir, init_only):
     and the clock's answers: repeat runs agree to well under 1%."""
     per = {}
     for name, path in builds.items():
-        a = instructions(path, env, event, 20, checker(name), build_env[name], f"{out_dir}/{name}.20.cg")
-        b = instructions(path, env, event, 220, checker(name), build_env[name], f"{out_dir}/{name}.220.cg")
+        a = instructions(path, env, build_env[name], f"{out_dir}/{name}.20.cg", event, 20, checker(name))
+        b = instructions(path, env, build_env[name], f"{out_dir}/{name}.220.cg", event, 220, checker(name))
         per[name] = ((b - a) / 200, a)
     print("\n| build | instructions per warm request | vs bare GetItem | init | init vs echo "
           "| init + first request | vs echo |")
     print("|---|---|---|---|---|---|---|")
     base = next((v[0] for k, v in per.items() if k.startswith("bare-getitem")), None)
-    init = {name: init_instructions(path, env, build_env[name], f"{out_dir}/{name}.init.cg")
+    init = {name: instructions(path, env, build_env[name], f"{out_dir}/{name}.init.cg")
             for name, path in builds.items()}
     cold = {name: a - 20 * n for name, (n, a) in per.items()}
     ratio = lambda v, b: f"{v / b:.2f}x" if b else ""
@@ -384,7 +372,7 @@ def callgrind(builds, build_env, env, event, out_dir, init_only):
         print(f"| {name} | {n:,.0f} | {ratio(n, base)} | {init[name]:,} | {ratio(init[name], init.get('echo'))} "
               f"| {cold[name]:,.0f} | {ratio(cold[name], cold.get('echo'))} |")
     for name, path in init_only.items():
-        n = init_instructions(path, env, build_env[name], f"{out_dir}/{name}.init.cg")
+        n = instructions(path, env, build_env[name], f"{out_dir}/{name}.init.cg")
         print(f"| {name} (init only) | | | {n:,} | {ratio(n, init.get('echo'))} | | |")
     return per
 
