@@ -7,7 +7,7 @@ use std::error::Error;
 use aws_credential_types::provider::error::CredentialsError;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 
-use super::{Cause, StoreError};
+use super::{in_chain, Cause, StoreError};
 
 /// Sorts an SDK error into a [`StoreError`].
 pub fn classify<E, R>(err: SdkError<E, R>) -> StoreError
@@ -27,7 +27,8 @@ fn cause<E: ProvideErrorMetadata + Error + 'static, R: std::fmt::Debug>(
         SdkError::DispatchFailure(d) if d.is_timeout() => Cause::ConnectTimeout,
         SdkError::DispatchFailure(d) if d.is_io() => Cause::ConnectionFailed,
         SdkError::DispatchFailure(d)
-            if chain_has::<CredentialsError>(d.as_connector_error().map(|e| e as _)) =>
+            if d.as_connector_error()
+                .is_some_and(|e| in_chain::<CredentialsError>(e).is_some()) =>
         {
             Cause::NoCredentials
         }
@@ -57,18 +58,6 @@ fn cause<E: ProvideErrorMetadata + Error + 'static, R: std::fmt::Debug>(
             _ => Cause::ServerError,
         },
     }
-}
-
-/// Whether `T` is anywhere in the chain starting at `error`.
-fn chain_has<T: Error + 'static>(error: Option<&(dyn Error + 'static)>) -> bool {
-    let mut next = error;
-    while let Some(e) = next {
-        if e.is::<T>() {
-            return true;
-        }
-        next = e.source();
-    }
-    false
 }
 
 /// Every branch of [`cause`], fed SDK errors built by hand: no socket, no server.

@@ -46,6 +46,8 @@ use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use rustls::{ClientConfig, RootCertStore};
 use tower_service::Service;
 
+use super::in_chain;
+
 /// Which certificates the client trusts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Roots {
@@ -274,10 +276,10 @@ fn poisonable(captured: &CaptureConnection) -> Option<ConnectionMetadata> {
 /// Sorts hyper's error into the SDK's kinds, as the SDK's own client does: a timeout, an
 /// I/O failure (connection refused, reset or closed, DNS, TLS handshake), or other.
 fn sort_error(err: hyper_util::client::legacy::Error) -> ConnectorError {
-    if chain_has::<ConnectTimedOut>(&err) {
+    if in_chain::<ConnectTimedOut>(&err).is_some() {
         return ConnectorError::timeout(err.into());
     }
-    if let Some(hyper) = find::<hyper::Error>(&err) {
+    if let Some(hyper) = in_chain::<hyper::Error>(&err) {
         if hyper.is_timeout() {
             return ConnectorError::timeout(err.into());
         }
@@ -287,23 +289,15 @@ fn sort_error(err: hyper_util::client::legacy::Error) -> ConnectorError {
         if hyper.is_incomplete_message() {
             return ConnectorError::other(err.into(), Some(ErrorKind::TransientError));
         }
-        if hyper.is_closed() || hyper.is_canceled() || chain_has::<std::io::Error>(hyper) {
+        if hyper.is_closed() || hyper.is_canceled() || in_chain::<std::io::Error>(hyper).is_some() {
             return ConnectorError::io(err.into());
         }
         return ConnectorError::other(err.into(), None);
     }
-    if err.is_connect() || chain_has::<std::io::Error>(&err) {
+    if err.is_connect() || in_chain::<std::io::Error>(&err).is_some() {
         return ConnectorError::io(err.into());
     }
     ConnectorError::other(err.into(), None)
-}
-
-fn find<'a, T: Error + 'static>(err: &'a (dyn Error + 'static)) -> Option<&'a T> {
-    std::iter::successors(Some(err), |&e| e.source()).find_map(|e| e.downcast_ref::<T>())
-}
-
-fn chain_has<T: Error + 'static>(err: &(dyn Error + 'static)) -> bool {
-    find::<T>(err).is_some()
 }
 
 /// Bounds opening a connection, TCP and TLS handshake together.

@@ -216,6 +216,12 @@ impl Error for StoreError {
     }
 }
 
+/// The first `T` in the chain of errors starting at `error` (by type, never by text): for
+/// sorting the SDK's and hyper's errors.
+pub(crate) fn in_chain<'a, T: Error + 'static>(error: &'a (dyn Error + 'static)) -> Option<&'a T> {
+    std::iter::successors(Some(error), |&e| e.source()).find_map(|e| e.downcast_ref::<T>())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
