@@ -12,7 +12,7 @@ use common::fake_dynamodb::{Behavior, FakeDynamo};
 use common::*;
 use get_session::session::unix_now;
 use get_session::store::https::Roots;
-use get_session::store::sdk::{ATTEMPT_TIMEOUT, OPERATION_TIMEOUT};
+use get_session::store::sdk::{config_loader_trusting, ATTEMPT_TIMEOUT, OPERATION_TIMEOUT};
 use get_session::{App, DynamoStore};
 use serde_json::json;
 
@@ -486,23 +486,7 @@ impl Drop for PrivateCa {
 }
 
 async fn client_trusting(roots: &Roots, endpoint: &str) -> aws_sdk_dynamodb::Client {
-    client_with(roots, endpoint, |loader| loader).await
-}
-
-async fn client_with(
-    roots: &Roots,
-    endpoint: &str,
-    adjust: impl FnOnce(aws_config::ConfigLoader) -> aws_config::ConfigLoader,
-) -> aws_sdk_dynamodb::Client {
-    use aws_sdk_dynamodb::config::{Credentials, Region};
-    let loader = get_session::store::sdk::config_loader_trusting(roots).unwrap();
-    let config = adjust(loader)
-        .endpoint_url(endpoint)
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("local", "local", None, None, "tests"))
-        .load()
-        .await;
-    aws_sdk_dynamodb::Client::new(&config)
+    client_from(config_loader_trusting(roots).unwrap(), endpoint).await
 }
 
 #[tokio::test]
@@ -554,20 +538,16 @@ async fn a_tls_handshake_that_never_completes_is_a_connect_timeout() {
             open.push(tcp);
         }
     });
-    let client = client_with(
-        &Roots::CompiledIn,
-        &format!("https://127.0.0.1:{port}"),
-        |loader| {
-            loader.timeout_config(
-                aws_config::timeout::TimeoutConfig::builder()
-                    .connect_timeout(Duration::from_millis(200))
-                    .operation_attempt_timeout(Duration::from_secs(1))
-                    .operation_timeout(Duration::from_secs(3))
-                    .build(),
-            )
-        },
-    )
-    .await;
+    let loader = config_loader_trusting(&Roots::CompiledIn)
+        .unwrap()
+        .timeout_config(
+            aws_config::timeout::TimeoutConfig::builder()
+                .connect_timeout(Duration::from_millis(200))
+                .operation_attempt_timeout(Duration::from_secs(1))
+                .operation_timeout(Duration::from_secs(3))
+                .build(),
+        );
+    let client = client_from(loader, &format!("https://127.0.0.1:{port}")).await;
     let store = DynamoStore::new(client, "sessions", true);
     let token = SessionToken::parse(b"some-token").unwrap();
     let key = SessionKey::derive(&token, get_session::session::KeyScheme::Sha256);

@@ -395,8 +395,17 @@ pub fn closed_port_url() -> String {
 }
 
 pub async fn client(endpoint: &str) -> Client {
-    let config = store::sdk::config_loader()
-        .expect("the trust store loads")
+    client_from(
+        store::sdk::config_loader().expect("the trust store loads"),
+        endpoint,
+    )
+    .await
+}
+
+/// A client from `loader` (the function's settings, perhaps adjusted), pointed at
+/// `endpoint` with the local region and dummy credentials.
+pub async fn client_from(loader: aws_config::ConfigLoader, endpoint: &str) -> Client {
+    let config = loader
         .endpoint_url(endpoint)
         .region(Region::new("us-east-1"))
         .credentials_provider(Credentials::new("local", "local", None, None, "tests"))
