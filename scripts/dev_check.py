@@ -31,13 +31,21 @@ def listening(port):
         return s.connect_ex(("127.0.0.1", port)) == 0
 
 
+def as_in_a_terminal():
+    """Ctrl-C's signal as a terminal leaves it. A runner that starts CI in the background of
+    a non-interactive shell hands every child SIGINT ignored, and bash cannot trap a signal
+    ignored on entry: scripts/dev would never see the Ctrl-C this check sends."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def main():
     for port in PORTS:
         if listening(port):
             sys.exit(f"port {port} is in use before scripts/dev starts")
     log = open(os.path.join(ROOT, ".local", "run", "dev-check.log"), "w")
     dev = subprocess.Popen(["bash", "scripts/dev"], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                           stdin=subprocess.DEVNULL, start_new_session=True)
+                           stdin=subprocess.DEVNULL, start_new_session=True,
+                           preexec_fn=as_in_a_terminal)
     failures = []
     try:
         deadline = time.time() + 900
@@ -70,6 +78,7 @@ def main():
         try:
             dev.wait(timeout=30)
         except subprocess.TimeoutExpired:
+            print("FAIL scripts/dev did not stop within 30 s of SIGINT")
             failures.append("scripts/dev did not stop on SIGINT")
             os.killpg(dev.pid, signal.SIGKILL)
     time.sleep(1)
