@@ -3,10 +3,10 @@
 //!
 //! The SDK's own client loads the system's root certificates when a client is built: it
 //! reads the PEM bundle and base64-decodes it, about 8 million instructions, four fifths
-//! of this function's init with it (9.9 million; 1.8 million without: BENCHMARKS.md). This client is the same stack (hyper 1 and
-//! rustls 0.23, here on *ring*), but trusts the Web PKI roots compiled into the binary
-//! (`webpki-roots`, Mozilla's list as the rustls project ships it), already in the form
-//! the verifier uses. The escape hatch is the usual one: when `SSL_CERT_FILE` or
+//! of this function's init with it (9.9 million; 1.8 million without: BENCHMARKS.md).
+//! This client is the same stack (hyper 1 and rustls 0.23, here on *ring*), but trusts
+//! the Web PKI roots compiled into the binary (`webpki-roots`, Mozilla's list as the
+//! rustls project ships it), already in the form the verifier uses. The escape hatch is the usual one: when `SSL_CERT_FILE` or
 //! `SSL_CERT_DIR` is set, the certificates found there are trusted instead (private CAs,
 //! TLS-inspecting proxies, a local store). SECURITY.md has the trade-offs.
 //!
