@@ -4,19 +4,26 @@
 //! log line really formatted (to a sink): text, JSON, and JSON with the EMF metrics, so the
 //! metrics' per-request cost is the ratio of the last two.
 //! The baseline measured in the same run is what the runtime itself does for every request
-//! anyway: parsing the event JSON. Figures are best read as ratios to it (`scripts/bench`
-//! prints them).
+//! anyway: checking the event JSON is well-formed (into a `RawValue`). Figures are best read
+//! as ratios to it (`scripts/bench` prints them).
+//!
+//! `event size` runs the whole invocation on events grown toward Lambda's 6 MB payload
+//! limit in each way an event can grow ([`Growth`]), at 1 KB, 64 KB, 1 MB and 6 MB; reading
+//! must stay linear, so time per KB must stay flat (`scripts/bench` also counts
+//! instructions per KB under callgrind, with `examples/event_cost.rs`).
 
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use get_session::front_door::{FrontDoor, HttpRequest};
+use criterion::{BenchmarkId, Throughput};
+use get_session::front_door::{Event, FrontDoor, HttpRequest};
 use get_session::session::{unix_now, KeyScheme, SessionKey, SessionRecord, Username};
 use get_session::store::MemoryStore;
 use get_session::telemetry::{self, LogFormat, Metrics};
+use get_session::testing::Growth;
 use get_session::token::{self, CookieName, SessionToken};
 use get_session::{App, Config};
-use serde_json::Value;
+use serde_json::value::RawValue;
 
 const TOKEN: &str = "3f8a1c9e0b7d4f2a6c5e8b1d9f0a2c4e6b8d0f1a3c5e7b9d2f4a6c8e0b1d3f5a";
 
@@ -40,16 +47,17 @@ fn benches(c: &mut Criterion) {
     );
     let bearer_json = event(&format!(r#""authorization":"Bearer {TOKEN}""#), "");
     let bad_json = event(r#""x-dr-session":"not a token!""#, "");
-    let [header_ev, cookie_ev, bearer_ev, bad_ev]: [Value; 4] =
-        [&header_json, &cookie_json, &bearer_json, &bad_json]
-            .map(|j| serde_json::from_str(j).unwrap());
-    let read = |ev: &'static Value| HttpRequest::read(FrontDoor::PayloadV2, ev).unwrap();
-    let (header_ev, cookie_ev, bearer_ev): (&'static Value, &'static Value, &'static Value) = (
-        Box::leak(Box::new(header_ev)),
-        Box::leak(Box::new(cookie_ev)),
-        Box::leak(Box::new(bearer_ev)),
+    let parse = |json: &'static str| Event::parse(json).unwrap();
+    let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
+    let (header_json, cookie_json, bearer_json, bad_json) = (
+        leak(header_json),
+        leak(cookie_json),
+        leak(bearer_json),
+        leak(bad_json),
     );
-    let (header_req, cookie_req, bearer_req) = (read(header_ev), read(cookie_ev), read(bearer_ev));
+    let read = |json| HttpRequest::read(FrontDoor::PayloadV2, &parse(json)).unwrap();
+    let (header_req, cookie_req, bearer_req) =
+        (read(header_json), read(cookie_json), read(bearer_json));
     let cookie_name = CookieName::default();
     let token = SessionToken::parse(TOKEN.as_bytes()).unwrap();
 
@@ -64,16 +72,15 @@ fn benches(c: &mut Criterion) {
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
-    const ID: &str = "8f5e2a44-5c1e-4b8e-9b7a-3f0d2c1e9a77";
-
     c.bench_function(
-        "baseline: event JSON -> serde_json::Value (the runtime's parse)",
-        |b| b.iter(|| serde_json::from_str::<Value>(black_box(&header_json)).unwrap()),
+        "baseline: event JSON -> RawValue (the runtime's check)",
+        |b| b.iter(|| serde_json::from_str::<Box<RawValue>>(black_box(header_json)).unwrap()),
     );
     c.bench_function("front door: detect + read the request", |b| {
         b.iter(|| {
-            let door = FrontDoor::detect(black_box(header_ev)).unwrap();
-            HttpRequest::read(door, header_ev).unwrap()
+            let event = Event::parse(black_box(header_json)).unwrap();
+            let door = FrontDoor::detect(&event).unwrap();
+            HttpRequest::read(door, &event).unwrap()
         })
     });
     c.bench_function("extract: x-dr-session", |b| {
@@ -90,13 +97,13 @@ fn benches(c: &mut Criterion) {
     });
     c.bench_function("invoke: live session (memory store, response JSON)", |b| {
         b.iter(|| {
-            let r = rt.block_on(app.invoke(black_box(header_ev), ID)).unwrap();
+            let r = rt.block_on(app.invoke(black_box(header_json), ID)).unwrap();
             serde_json::to_vec(&r).unwrap()
         })
     });
     c.bench_function("invoke: malformed token -> 400 (response JSON)", |b| {
         b.iter(|| {
-            let r = rt.block_on(app.invoke(black_box(&bad_ev), ID)).unwrap();
+            let r = rt.block_on(app.invoke(black_box(bad_json), ID)).unwrap();
             serde_json::to_vec(&r).unwrap()
         })
     });
@@ -118,7 +125,7 @@ fn benches(c: &mut Criterion) {
         tracing::subscriber::with_default(subscriber, || {
             c.bench_function(&format!("invoke with log line: {name}"), |b| {
                 b.iter(|| {
-                    let r = rt.block_on(app.invoke(black_box(header_ev), ID)).unwrap();
+                    let r = rt.block_on(app.invoke(black_box(header_json), ID)).unwrap();
                     serde_json::to_vec(&r).unwrap()
                 })
             });
@@ -126,5 +133,42 @@ fn benches(c: &mut Criterion) {
     }
 }
 
-criterion_group!(per_request, benches);
+/// The whole invocation (live session, memory store) on events of each growth and size.
+fn event_size(c: &mut Criterion) {
+    let token = SessionToken::parse(TOKEN.as_bytes()).unwrap();
+    let key = SessionKey::derive(&token, KeyScheme::Sha256);
+    let record = SessionRecord {
+        username: Username::new("alice").unwrap(),
+        expires_at: unix_now() + 3600,
+    };
+    let config =
+        Config::from_lookup(|k| (k == "SESSION_TABLE").then(|| "sessions".to_owned())).unwrap();
+    let app = App::new(MemoryStore::default().with(&key, record), &config);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    for growth in Growth::ALL {
+        let mut group = c.benchmark_group(format!("event size: {}", growth.name()));
+        group.sample_size(10);
+        for kib in [1, 64, 1024, 6 * 1024] {
+            let event = growth.event(kib * 1024, TOKEN);
+            group.throughput(Throughput::Bytes(event.len() as u64));
+            group.bench_with_input(
+                BenchmarkId::from_parameter(format!("{kib} KiB")),
+                &event,
+                |b, e| {
+                    b.iter(|| {
+                        let r = rt.block_on(app.invoke(black_box(e), ID)).unwrap();
+                        serde_json::to_vec(&r).unwrap()
+                    })
+                },
+            );
+        }
+        group.finish();
+    }
+}
+
+const ID: &str = "8f5e2a44-5c1e-4b8e-9b7a-3f0d2c1e9a77";
+
+criterion_group!(per_request, benches, event_size);
 criterion_main!(per_request);

@@ -248,9 +248,23 @@ def rie_events(env, expected):
     with urllib.request.urlopen(req, timeout=60) as r:
         resp = json.loads(r.read())
     check("rie: an unknown event is an invocation error", resp.get("errorType") == "UnknownEvent", json.dumps(resp))
+    # Not JSON at all: an invocation error from the runtime, logged on one short line with
+    # the invocation's id, never the payload (nor a path into it).
+    secret = "not-json-" + "x" * 40
+    req = urllib.request.Request(url, data=('{"a": [' * 300 + secret).encode(), method="POST")
+    try:
+        with urllib.request.urlopen(req, timeout=60) as r:
+            resp = json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        resp = json.loads(e.read() or b"{}")
+    check("rie: an event that is not JSON is an invocation error", "errorType" in resp, json.dumps(resp)[:300])
     time.sleep(0.5)
     with open(os.path.join(RUN_DIR, "e2e-rie.log"), encoding="utf-8", errors="replace") as f:
         log = f.read()
+    bad = [line for line in log.splitlines() if "deserializ" in line]
+    check("rie: the event that is not JSON is logged on one short line with its request id, without the payload",
+          len(bad) == 1 and len(bad[0]) < 1000 and secret not in log and "requestId" in bad[0],
+          "\n".join(b[:400] for b in bad))
     check("rie: every error's op_id is the emulator's RequestId",
           all(f"RequestId: {op}" in log for op in op_ids), str(op_ids[:3]))
     os.killpg(proc.pid, signal.SIGTERM)

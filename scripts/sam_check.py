@@ -1,11 +1,20 @@
 """What ships, run the way users run it (after `scripts/sam_check` has built it):
 
 1. the arm64 artifact `sam build` made from template.yaml: an aarch64 ELF, built with
-   unwinding (so a panic is an invocation error, not a dead process), its size, and that
-   it starts under qemu-aarch64-static and answers an event through AWS's emulator;
-2. `sam local invoke` of every file in events/, in Docker, with the x86_64 artifact and
-   with the arm64 one (under qemu-user-static), each answer checked against
-   events/expected.json, each error's op_id equal to SAM's RequestId;
+   unwinding (so a panic is an invocation error, not a dead process), its size, and every
+   file in events/ through AWS's emulator with the artifact under qemu-aarch64-static;
+2. `sam local invoke` in Docker, each answer checked against events/expected.json, each
+   error's op_id equal to SAM's RequestId: every file in events/ with the x86_64 artifact
+   (native), and a handful with the arm64 one, one at a time.
+
+   Why only a handful emulated: in Docker, the arm64 container runs AWS's emulator (a Go
+   program) under qemu-user too, and that pair sometimes never answers, more often the more
+   load there is (shared/notes/arm64-emulation-hang.md: 17 of 160 at 4 in parallel, 0 of
+   200 at 2; the artifact alone under qemu answered every time). The function is not what
+   hangs, so every event still runs through the arm64 artifact, under AWS's emulator on
+   the host; Docker's arm64 path is checked on a few events, serially. Any invoke that does
+   not answer in time prints what each part said (SAM, the container, the emulator and the
+   function) so the part that hung can be named;
 3. `sam local start-api`: the README's curl lines as real HTTP through SAM's API Gateway
    emulator.
 
@@ -34,6 +43,12 @@ DEMO = e2e.DEMO_TOKEN
 UNWIND_MARKERS = [b"Rust cannot catch foreign exceptions", b"Rust panics must be rethrown"]
 
 
+# Emulated in Docker: one event of each front door, each kind of answer among them.
+ARM64_IN_DOCKER = ["apigw-http-v1/session-cookie.json", "apigw-http-v2/session-header.json",
+                   "apigw-rest-v1/malformed-token.json", "alb/no-token.json",
+                   "function-url/deeply-nested-authorizer.json", "alb-multi-value/post.json"]
+
+
 def timed(label, t0):
     print(f"     ({label}: {time.time() - t0:.1f}s)")
 
@@ -59,17 +74,33 @@ def check_arm64(build_dir, rie, expected):
                                    "/usr/bin/qemu-aarch64-static", bootstrap], SAM_ENV)
     e2e.wait_port(port, proc, 30)
     url = f"http://127.0.0.1:{port}/2015-03-31/functions/function/invocations"
-    for rel in ("apigw-http-v2/session-header.json", "apigw-http-v2/malformed-token.json", "alb/no-token.json"):
+    for rel in sorted(expected):
         with open(os.path.join(ROOT, "events", rel), "rb") as f:
             req = urllib.request.Request(url, data=f.read(), method="POST")
-        with urllib.request.urlopen(req, timeout=120) as r:
-            resp = json.loads(r.read())
+        try:
+            with urllib.request.urlopen(req, timeout=120) as r:
+                resp = json.loads(r.read())
+        except OSError as e:
+            resp = None
+            print(f"     no answer for {rel} ({e}); AWS's emulator and the function said:")
+            print(tail(proc_log("rie-arm64"), 40))
         e2e.check(f"arm64 under qemu, through AWS's emulator: {rel}", answers(resp, expected[rel]), json.dumps(resp))
     proc.terminate()
-    timed("arm64 checks", t0)
+    timed(f"arm64 artifact through AWS's emulator, {len(expected)} events", t0)
+
+
+def proc_log(name):
+    path = os.path.join(e2e.RUN_DIR, f"e2e-{name}.log")
+    return open(path, errors="replace").read() if os.path.exists(path) else ""
+
+
+def tail(text, lines):
+    return "\n".join("       | " + line[:300] for line in text.splitlines()[-lines:])
 
 
 def answers(resp, want, request_id=None):
+    if resp is None:
+        return False
     try:
         body = json.loads(resp["body"])
     except (KeyError, TypeError, ValueError):
@@ -82,29 +113,68 @@ def answers(resp, want, request_id=None):
     return body == ({"username": want["username"]} if "username" in want else {})
 
 
-def sam(*args, **kw):
-    return subprocess.run([SAM_BIN, *args], cwd=ROOT, env=SAM_ENV, capture_output=True, text=True, **kw)
+# A `sam local invoke` that has not answered by then has hung (an emulated arm64 invoke
+# takes 2-4 s, a native one about 1 s).
+INVOKE_TIMEOUT = 90
 
 
-def local_invoke(arch, template, env_file, expected, workers):
+def local_invoke(arch, template, env_file, expected, events, workers):
     t0 = time.time()
 
     def one(rel):
-        out = sam("local", "invoke", "GetSessionFunction", "-t", template, "-e", os.path.join("events", rel),
-                  "--skip-pull-image", "--env-vars", env_file, timeout=300)
-        m = re.search(r"START RequestId: ([0-9a-f-]{36})", out.stderr + out.stdout)
+        cmd = [SAM_BIN, "local", "invoke", "GetSessionFunction", "-t", template, "-e", os.path.join("events", rel),
+               "--skip-pull-image", "--env-vars", env_file]
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=SAM_ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, start_new_session=True)
         try:
-            resp = json.loads(out.stdout.strip().splitlines()[-1])
+            stdout, stderr = proc.communicate(timeout=INVOKE_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            report_hang(arch, rel, proc)
+            return rel, None, None, "", "(no answer)"
+        m = re.search(r"START RequestId: ([0-9a-f-]{36})", stderr + stdout)
+        try:
+            resp = json.loads(stdout.strip().splitlines()[-1])
         except (ValueError, IndexError):
             resp = None
-        return rel, resp, (m.group(1) if m else None), out
+        return rel, resp, (m.group(1) if m else None), stdout, stderr
 
     with concurrent.futures.ThreadPoolExecutor(workers) as pool:
-        for rel, resp, request_id, out in pool.map(one, sorted(expected)):
+        for rel, resp, request_id, stdout, stderr in pool.map(one, events):
             ok = resp is not None and answers(resp, expected[rel], request_id)
             e2e.check(f"sam local invoke ({arch}) {rel}: {expected[rel]['status']}", ok,
-                      f"{out.stdout[-300:]} {out.stderr[-600:]}")
-    timed(f"sam local invoke ({arch}), {len(expected)} events", t0)
+                      f"{stdout[-300:]} {stderr[-600:]}")
+    timed(f"sam local invoke ({arch}), {len(events)} events", t0)
+
+
+def report_hang(arch, rel, proc):
+    """What each part said when an invoke did not answer: SAM's own output, then every
+    running container's state and output (AWS's emulator and the function log there)."""
+    print(f"     HANG: sam local invoke ({arch}) {rel} gave no answer in {INVOKE_TIMEOUT} s")
+    containers = subprocess.run(["docker", "ps", "-q", "--no-trunc"], capture_output=True, text=True).stdout.split()
+    for cid in containers:
+        inspect = subprocess.run(["docker", "inspect", "-f", "{{.Config.Image}} {{.State.Status}} "
+                                  "started {{.State.StartedAt}} pid {{.State.Pid}}", cid],
+                                 capture_output=True, text=True).stdout.strip()
+        print(f"     container {cid[:12]}: {inspect}")
+        logs = subprocess.run(["docker", "logs", "--timestamps", cid], capture_output=True, text=True, timeout=30)
+        print("     its output (AWS's emulator and the function):")
+        print(tail(logs.stdout + logs.stderr, 40) or "       | (nothing)")
+        top = subprocess.run(["docker", "top", cid], capture_output=True, text=True, timeout=30).stdout
+        print("     its processes:")
+        print(tail(top, 10))
+    if not containers:
+        print("     no container was running: SAM never started one, or it had exited")
+    try:
+        os.killpg(proc.pid, 15)
+    except ProcessLookupError:
+        pass
+    try:
+        stdout, stderr = proc.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, 9)
+        stdout, stderr = proc.communicate()
+    print("     SAM's output:")
+    print(tail(stderr + stdout, 40) or "       | (nothing)")
 
 
 def start_api(template, env_file):
@@ -161,7 +231,9 @@ def main():
     ap.add_argument("--arm64-template", required=True, help="sam build's template for the arm64 build")
     ap.add_argument("--x86-template", required=True, help="sam build's template for the x86_64 build")
     ap.add_argument("--bridge-ip", required=True, help="the Docker bridge's gateway address")
-    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--workers", type=int, default=2, help="invokes in parallel on the native architecture")
+    ap.add_argument("--arm64-rounds", type=int, default=1,
+                    help="how many times to run the arm64 Docker events (a soak for the emulated path)")
     args = ap.parse_args()
     SAM_BIN = args.sam
     os.makedirs(e2e.RUN_DIR, exist_ok=True)
@@ -211,9 +283,10 @@ def main():
         built = f.read()
     with open(emulated, "w") as f:
         f.write(re.sub(r"(?m)^(\s+)Timeout: \d+$", r"\1Timeout: 60", built, count=1))
-    for arch, template in (("x86_64", args.x86_template), ("arm64", emulated)):
-        print(f"\nsam local invoke, every event ({arch} artifact, Docker)")
-        local_invoke(arch, template, env_file, expected, args.workers)
+    print("\nsam local invoke, every event (x86_64 artifact, Docker)")
+    local_invoke("x86_64", args.x86_template, env_file, expected, sorted(expected), args.workers)
+    print(f"\nsam local invoke, {len(ARM64_IN_DOCKER)} events, one at a time (arm64 artifact, Docker, emulated)")
+    local_invoke("arm64", emulated, env_file, expected, ARM64_IN_DOCKER * args.arm64_rounds, 1)
     print("\ncargo lambda deploy settings")
     cargo_lambda_deploy_settings()
     print("\nsam local start-api")

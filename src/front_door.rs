@@ -22,12 +22,18 @@
 //! Responses are built from `aws_lambda_events`' response types, filled as `lambda_http`
 //! fills them (its `LambdaResponse::from_response` is private to that crate).
 
+use std::borrow::Cow;
+use std::collections::HashSet;
+
 use lambda_http::aws_lambda_events::alb::AlbTargetGroupResponse;
 use lambda_http::aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayV2httpResponse};
 use lambda_http::http::HeaderMap;
 use lambda_http::{Body, Response};
-use serde::Serialize;
-use serde_json::{Map, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+
+use crate::event_json::{is_object, members, read, MaybeText, Pairs, Text, TextList};
+use crate::token;
 
 /// The AWS service, and payload format, an invocation came through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,17 +46,65 @@ pub enum FrontDoor {
     Alb,
 }
 
+/// The members of an invocation's event that tell its front door and carry its request,
+/// each as raw JSON (read by [`HttpRequest::read`]); everything else in the event is
+/// skipped unread, whatever its size or depth ([`crate::event_json`]).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Event<'a> {
+    version: Option<&'a RawValue>,
+    http_method: Option<&'a RawValue>,
+    /// `requestContext.elb` is an object.
+    elb: bool,
+    /// `requestContext.http`, present (of any type).
+    http: Option<&'a RawValue>,
+    headers: Option<&'a RawValue>,
+    multi_value_headers: Option<&'a RawValue>,
+    cookies: Option<&'a RawValue>,
+}
+
+impl<'a> Event<'a> {
+    /// The event in `json`; `None` when it is not a JSON object (no front door sends that).
+    pub fn parse(json: &'a str) -> Option<Self> {
+        let [version, http_method, context, headers, multi_value_headers, cookies] = members(
+            json,
+            [
+                "version",
+                "httpMethod",
+                "requestContext",
+                "headers",
+                "multiValueHeaders",
+                "cookies",
+            ],
+        )?;
+        let [elb, http] = context
+            .filter(|c| is_object(c))
+            .and_then(|c| members(c.get(), ["elb", "http"]))
+            .unwrap_or_default();
+        Some(Event {
+            version,
+            http_method,
+            elb: elb.is_some_and(is_object),
+            http,
+            headers,
+            multi_value_headers,
+            cookies,
+        })
+    }
+
+    fn version(&self) -> Option<Cow<'a, str>> {
+        self.version.and_then(read::<Text>).map(|t| t.0)
+    }
+}
+
 impl FrontDoor {
     /// The front door whose shape `event` has, `None` for an event of no known shape.
-    pub fn detect(event: &Value) -> Option<Self> {
-        let event = event.as_object()?;
-        let context = event.get("requestContext").and_then(Value::as_object);
-        let version = event.get("version").and_then(Value::as_str);
-        if context.is_some_and(|c| c.get("elb").is_some_and(Value::is_object)) {
+    pub fn detect(event: &Event<'_>) -> Option<Self> {
+        let version = event.version();
+        if event.elb {
             Some(FrontDoor::Alb)
-        } else if version == Some("2.0") || context.is_some_and(|c| c.contains_key("http")) {
+        } else if version.as_deref() == Some("2.0") || event.http.is_some() {
             Some(FrontDoor::PayloadV2)
-        } else if version == Some("1.0") || event.contains_key("httpMethod") {
+        } else if version.as_deref() == Some("1.0") || event.http_method.is_some() {
             Some(FrontDoor::PayloadV1)
         } else {
             None
@@ -157,126 +211,115 @@ impl Unreadable {
 
 /// The HTTP request an event carries, as the token rules need it: the method, and every
 /// header field value received (a repeated header is several fields; a payload 2.0 cookie
-/// is a `cookie` field of its own, like an HTTP/2 cookie crumb). Borrowed from the event.
+/// is a `cookie` field of its own, like an HTTP/2 cookie crumb). Borrowed from the event
+/// where its JSON holds the text unescaped.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct HttpRequest<'a> {
-    method: &'a str,
-    fields: Vec<(&'a str, &'a str)>,
+    method: Cow<'a, str>,
+    fields: Vec<(Cow<'a, str>, Cow<'a, str>)>,
 }
 
 impl<'a> HttpRequest<'a> {
     /// A request from its parts (tests, benchmarks).
     pub fn new(method: &'a str, fields: Vec<(&'a str, &'a str)>) -> Self {
-        HttpRequest { method, fields }
+        HttpRequest {
+            method: Cow::Borrowed(method),
+            fields: fields
+                .into_iter()
+                .map(|(n, v)| (Cow::Borrowed(n), Cow::Borrowed(v)))
+                .collect(),
+        }
     }
 
-    /// Reads the request out of an event of shape `door`.
-    pub fn read(door: FrontDoor, event: &'a Value) -> Result<Self, Unreadable> {
-        let event = event.as_object().ok_or(Unreadable::Method)?;
+    /// Reads the request out of an event of shape `door`, in one pass over each member.
+    pub fn read(door: FrontDoor, event: &Event<'a>) -> Result<Self, Unreadable> {
         let method = match door {
             FrontDoor::PayloadV2 => event
-                .get("requestContext")
-                .and_then(|c| c.get("http"))
-                .and_then(|h| h.get("method")),
-            FrontDoor::PayloadV1 | FrontDoor::Alb => event.get("httpMethod"),
+                .http
+                .filter(|h| is_object(h))
+                .and_then(|h| members(h.get(), ["method"]))
+                .and_then(|[m]| m),
+            FrontDoor::PayloadV1 | FrontDoor::Alb => event.http_method,
         }
-        .and_then(Value::as_str)
-        .filter(|m| is_method(m))
+        .and_then(read::<Text>)
+        .map(|t| t.0)
+        .filter(|m| token::is_tchar_token(m))
         .ok_or(Unreadable::Method)?;
 
-        let headers = object(event, "headers").ok_or(Unreadable::Headers)?;
-        let multi = object(event, "multiValueHeaders").ok_or(Unreadable::MultiValueHeaders)?;
+        let headers = member::<Pairs<MaybeText>>(event.headers).ok_or(Unreadable::Headers)?;
+        let multi = member::<Pairs<TextList>>(event.multi_value_headers)
+            .ok_or(Unreadable::MultiValueHeaders)?;
+        let cookies = member::<TextList>(event.cookies).ok_or(Unreadable::Cookies)?;
+
         let mut fields = Vec::new();
-        if let Some(multi) = multi {
-            for (name, values) in multi {
-                for value in list(values).ok_or(Unreadable::MultiValueHeaders)? {
-                    fields.push((name.as_str(), value));
+        // Payload 1.0 repeats in `headers` one value of what `multiValueHeaders` holds in
+        // full (REST API: the last; HTTP API 1.0: all, comma-joined): a name listed there
+        // (in any case) is read from there alone. One set of names, built once.
+        let mut listed = HashSet::new();
+        for (name, TextList(values)) in multi.map(|p| p.0).unwrap_or_default() {
+            if headers.is_some() {
+                listed.insert(lowercase(name.clone()));
+            }
+            fields.extend(values.into_iter().map(|v| (name.clone(), v)));
+        }
+        for (name, MaybeText(value)) in headers.map(|p| p.0).unwrap_or_default() {
+            if let Some(value) = value {
+                if listed.is_empty() || !listed.contains(&lowercase(name.clone())) {
+                    fields.push((name, value));
                 }
             }
         }
-        if let Some(headers) = headers {
-            for (name, value) in headers {
-                let Some(value) = text(value).ok_or(Unreadable::Headers)? else {
-                    continue;
-                };
-                // Payload 1.0 repeats in `headers` one value of what `multiValueHeaders`
-                // holds in full (REST API: the last; HTTP API 1.0: all, comma-joined).
-                let listed = multi.is_some_and(|m| m.keys().any(|k| k.eq_ignore_ascii_case(name)));
-                if !listed {
-                    fields.push((name.as_str(), value));
-                }
-            }
-        }
-        if let Some(cookies) = event.get("cookies").filter(|c| !c.is_null()) {
-            for cookie in list(cookies).ok_or(Unreadable::Cookies)? {
-                fields.push(("cookie", cookie));
-            }
-        }
+        let cookies = cookies.map(|c| c.0).unwrap_or_default();
+        fields.extend(cookies.into_iter().map(|c| (Cow::Borrowed("cookie"), c)));
         Ok(HttpRequest { method, fields })
     }
 
-    pub fn method(&self) -> &'a str {
-        self.method
+    pub fn method(&self) -> &str {
+        &self.method
     }
 
     /// Every value of the header `name` (any case), in the order received.
-    pub fn values(&self, name: &'a str) -> impl Iterator<Item = &'a str> + '_ {
+    pub fn values<'r>(&'r self, name: &'r str) -> impl Iterator<Item = &'r str> + 'r {
         self.fields
             .iter()
             .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| *v)
+            .map(|(_, v)| v.as_ref())
     }
 }
 
-/// `event[key]` as an object; `Some(None)` when absent or null, `None` when another type.
-fn object<'a>(event: &'a Map<String, Value>, key: &str) -> Option<Option<&'a Map<String, Value>>> {
-    match event.get(key) {
-        None | Some(Value::Null) => Some(None),
-        Some(Value::Object(map)) => Some(Some(map)),
-        Some(_) => None,
+/// An optional member read as `T`: `Some(None)` when absent or null, `None` when of
+/// another shape.
+fn member<'a, T: Deserialize<'a>>(raw: Option<&'a RawValue>) -> Option<Option<T>> {
+    match raw {
+        None => Some(None),
+        Some(raw) if raw.get() == "null" => Some(None),
+        Some(raw) => read::<T>(raw).map(Some),
     }
 }
 
-/// A string, or nothing for null; `None` for any other type.
-fn text(value: &Value) -> Option<Option<&str>> {
-    match value {
-        Value::Null => Some(None),
-        Value::String(s) => Some(Some(s)),
-        _ => None,
+/// `name` in lower case, still borrowed where it already was.
+fn lowercase(name: Cow<'_, str>) -> Cow<'_, str> {
+    if name.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(name.to_ascii_lowercase())
+    } else {
+        name
     }
-}
-
-/// The strings of an array (nulls skipped), or of a lone string; `None` for other types.
-fn list(value: &Value) -> Option<Vec<&str>> {
-    match value {
-        Value::Null => Some(Vec::new()),
-        Value::String(s) => Some(vec![s]),
-        Value::Array(items) => {
-            let mut out = Vec::with_capacity(items.len());
-            for item in items {
-                out.extend(text(item)?);
-            }
-            Some(out)
-        }
-        _ => None,
-    }
-}
-
-/// An HTTP method is a non-empty RFC 9110 token.
-fn is_method(m: &str) -> bool {
-    !m.is_empty()
-        && m.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     type Fields = Result<Vec<(String, String)>, Unreadable>;
 
+    fn detect(event: &Value) -> Option<FrontDoor> {
+        FrontDoor::detect(&Event::parse(&event.to_string())?)
+    }
+
     fn read(event: Value) -> (FrontDoor, Fields, String) {
+        let json = event.to_string();
+        let event = Event::parse(&json).unwrap();
         let door = FrontDoor::detect(&event).expect("a known shape");
         let req = HttpRequest::read(door, &event);
         let method = req
@@ -286,7 +329,7 @@ mod tests {
         let fields = req.map(|r| {
             r.fields
                 .iter()
-                .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+                .map(|(n, v)| (n.to_string(), v.to_string()))
                 .collect()
         });
         (door, fields, method)
@@ -305,11 +348,11 @@ mod tests {
         let url = json!({"requestContext": {"http": {"method": "GET"}}});
         let v1 = json!({"httpMethod": "GET", "requestContext": {"stage": "prod"}});
         let http_v1 = json!({"version": "1.0", "httpMethod": "GET"});
-        assert_eq!(FrontDoor::detect(&alb), Some(FrontDoor::Alb));
-        assert_eq!(FrontDoor::detect(&v2), Some(FrontDoor::PayloadV2));
-        assert_eq!(FrontDoor::detect(&url), Some(FrontDoor::PayloadV2));
-        assert_eq!(FrontDoor::detect(&v1), Some(FrontDoor::PayloadV1));
-        assert_eq!(FrontDoor::detect(&http_v1), Some(FrontDoor::PayloadV1));
+        assert_eq!(detect(&alb), Some(FrontDoor::Alb));
+        assert_eq!(detect(&v2), Some(FrontDoor::PayloadV2));
+        assert_eq!(detect(&url), Some(FrontDoor::PayloadV2));
+        assert_eq!(detect(&v1), Some(FrontDoor::PayloadV1));
+        assert_eq!(detect(&http_v1), Some(FrontDoor::PayloadV1));
         for unknown in [
             json!({}),
             json!([]),
@@ -317,7 +360,7 @@ mod tests {
             json!(null),
             json!({"Records": []}),
         ] {
-            assert_eq!(FrontDoor::detect(&unknown), None, "{unknown}");
+            assert_eq!(detect(&unknown), None, "{unknown}");
         }
     }
 
@@ -404,8 +447,14 @@ mod tests {
             ),
         ];
         for (event, want) in cases {
-            let door = FrontDoor::detect(&event).unwrap();
-            assert_eq!(HttpRequest::read(door, &event).err(), Some(want), "{event}");
+            let json = event.to_string();
+            let parsed = Event::parse(&json).unwrap();
+            let door = FrontDoor::detect(&parsed).unwrap();
+            assert_eq!(
+                HttpRequest::read(door, &parsed).err(),
+                Some(want),
+                "{event}"
+            );
         }
         // A lone string where a list is expected is one value, not an error.
         let (_, fields, _) = read(

@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 
 use crate::config::Config;
 use crate::error::ApiError;
-use crate::front_door::{FrontDoor, FrontDoorResponse, HttpRequest};
+use crate::front_door::{Event, FrontDoor, FrontDoorResponse, HttpRequest};
 use crate::session::{unix_now, KeyScheme, SessionKey, Username};
 use crate::store::SessionStore;
 use crate::token::{self, CookieName, Source};
@@ -90,13 +90,16 @@ impl<S: SessionStore> App<S> {
 
     /// Answers one invocation. Every event of a known front door gets a contract answer in
     /// that front door's format; only an event of no known shape is an error.
+    /// `event` is the invocation's JSON as the runtime received it: only the members the
+    /// front doors and the token rules need are read out of it ([`Event`]).
     pub async fn invoke(
         &self,
-        event: &Value,
+        event: &str,
         request_id: &str,
     ) -> Result<FrontDoorResponse, UnknownEvent> {
         let op_id = op_id(request_id);
-        let Some(door) = FrontDoor::detect(event) else {
+        let event = Event::parse(event);
+        let Some((event, door)) = event.and_then(|e| Some((e, FrontDoor::detect(&e)?))) else {
             tracing::error!(
                 target: REQUEST_TARGET,
                 op_id,
@@ -106,7 +109,7 @@ impl<S: SessionStore> App<S> {
             );
             return Err(UnknownEvent);
         };
-        let (result, observed) = match HttpRequest::read(door, event) {
+        let (result, observed) = match HttpRequest::read(door, &event) {
             Ok(request) => self.resolve(&request).await,
             Err(unreadable) => (
                 Err(ApiError::InvalidRequest(unreadable)),

@@ -14,11 +14,14 @@
 
 pub mod config;
 pub mod error;
+pub mod event_json;
 pub mod front_door;
 pub mod handler;
 pub mod session;
 pub mod store;
 pub mod telemetry;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod token;
 
 pub use config::Config;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use get_session::{store, App, Config, DynamoStore};
 use lambda_runtime::{service_fn, Error, LambdaEvent};
-use serde_json::Value;
+use serde_json::value::RawValue;
 
 fn main() -> Result<(), Error> {
     // Classic Lambda sends one request at a time: a current-thread runtime starts faster
@@ -39,12 +39,15 @@ async fn serve() -> Result<(), Error> {
     }
     let app = Arc::new(App::new(store, &config));
 
-    // The event is taken as JSON and read by `front_door`, so that every header value
-    // counts and no value can fail the invocation. Sequential unless
-    // AWS_LAMBDA_MAX_CONCURRENCY > 1.
-    lambda_runtime::run_concurrent(service_fn(move |event: LambdaEvent<Value>| {
+    // The event is taken as raw JSON (checked well-formed by the runtime, at any depth) and
+    // read by `front_door`, so that every header value counts and no value or nesting can
+    // fail the invocation. Sequential unless AWS_LAMBDA_MAX_CONCURRENCY > 1.
+    lambda_runtime::run_concurrent(service_fn(move |event: LambdaEvent<Box<RawValue>>| {
         let app = Arc::clone(&app);
-        async move { app.invoke(&event.payload, &event.context.request_id).await }
+        async move {
+            app.invoke(event.payload.get(), &event.context.request_id)
+                .await
+        }
     }))
     .await
 }

@@ -174,28 +174,7 @@ pub struct CookieName(String);
 
 impl CookieName {
     pub fn parse(name: &str) -> Option<Self> {
-        let ok = !name.is_empty()
-            && name.bytes().all(|b| {
-                b.is_ascii_alphanumeric()
-                    || matches!(
-                        b,
-                        b'!' | b'#'
-                            | b'$'
-                            | b'%'
-                            | b'&'
-                            | b'\''
-                            | b'*'
-                            | b'+'
-                            | b'-'
-                            | b'.'
-                            | b'^'
-                            | b'_'
-                            | b'`'
-                            | b'|'
-                            | b'~'
-                    )
-            });
-        ok.then(|| CookieName(name.to_owned()))
+        is_tchar_token(name).then(|| CookieName(name.to_owned()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -207,6 +186,13 @@ impl Default for CookieName {
     fn default() -> Self {
         CookieName("session".to_owned())
     }
+}
+
+/// A non-empty RFC 9110 `token` (`1*tchar`): what an HTTP method and a cookie name are.
+pub(crate) fn is_tchar_token(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 /// The token of the first present source, `None` if no source is present.
@@ -239,7 +225,7 @@ pub fn extract(
 
 /// Every value `source` carries in `request`; `None` when the source is absent.
 fn candidates<'a>(
-    request: &HttpRequest<'a>,
+    request: &'a HttpRequest<'_>,
     source: Source,
     cookie_name: &CookieName,
 ) -> Result<Option<Vec<Cow<'a, [u8]>>>, Malformed> {

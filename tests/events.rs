@@ -32,9 +32,8 @@ async fn every_sample_event_gets_its_expected_answer() {
 
     for file in &files {
         let want = &expected[file];
-        let event = fixture(file);
         let op_id = invocation_id();
-        let answer = invoke(&app, &event, &op_id).await;
+        let answer = invoke_json(&app, &fixture_text(file), &op_id).await;
         let status = want["status"].as_u64().unwrap() as u16;
         match want.get("error_code").and_then(Value::as_str) {
             Some(code) => assert_error(&answer, status, code, &op_id),

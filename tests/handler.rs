@@ -141,7 +141,10 @@ async fn an_event_of_no_known_shape_is_an_invocation_error_logged_with_op_id() {
         json!({"Records": []}),
     ] {
         let op_id = invocation_id();
-        assert!(app().invoke(&event, &op_id).await.is_err(), "{event}");
+        assert!(
+            app().invoke(&event.to_string(), &op_id).await.is_err(),
+            "{event}"
+        );
         let lines = log_lines(&op_id);
         assert_eq!(lines.len(), 1, "{lines:?}");
         assert_eq!(lines[0]["cause"], "unknown_event");

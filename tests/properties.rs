@@ -154,9 +154,10 @@ proptest! {
             event[field] = value;
         }
         let op_id = invocation_id();
-        let response = runtime().block_on(app().invoke(&event, &op_id));
+        let json = event.to_string();
+        let response = runtime().block_on(app().invoke(&json, &op_id));
         let response = serde_json::to_value(response.expect("never an invocation error for a known front door")).unwrap();
-        let answer = answer_of(&event, &response);
+        let answer = answer_of(door_of(&json), &response);
 
         let lines = log_lines(&op_id);
         prop_assert_eq!(lines.len(), 1, "one log line per request: {:?}", lines);
@@ -207,5 +208,22 @@ proptest! {
         let event = shape.event("GET", &[(name, &value)]);
         let answer = runtime().block_on(invoke(&app, &event, &invocation_id()));
         prop_assert_eq!(answer.parts(), (200, json!({"username": "bob"})));
+    }
+
+    /// Events grown in each way an event can grow, at realistic sizes (up to a few hundred
+    /// repetitions, some nested deep in a field the function does not read): the live
+    /// token they carry is found every time.
+    #[test]
+    fn a_grown_or_nested_event_still_finds_its_token(
+        growth in prop::sample::select(Growth::ALL.to_vec()),
+        n in 0..400usize,
+        depth in prop_oneof![3 => Just(0usize), 1 => 1..3000usize],
+    ) {
+        let mut event = growth.event_of(n, LIVE);
+        if depth > 0 {
+            event = with_nesting(&event, depth);
+        }
+        let answer = runtime().block_on(invoke_json(&app(), &event, &invocation_id()));
+        prop_assert_eq!(answer.parts(), (200, json!({"username": "alice"})));
     }
 }

@@ -1,18 +1,21 @@
 //! Fuzzes the function's entry point with events. The input's first byte picks a front door
 //! shape (or raw mode), the second the method; the rest is `name: value` header lines (any
 //! characters) put into the event the way that front door does, or in raw mode the whole
-//! input is the event JSON. The function must never panic; every event of a known front
+//! input is the event JSON; in growth mode the event is one of `testing::Growth`'s, with as
+//! many repetitions and as deep a nesting in an unread field as the input says (bounded). The function must never panic; every event of a known front
 //! door must get a contract answer (200/400/405/500) in its format, and every error must be
 //! a full ResponseError with the invocation id and one of the fixed messages (no echo).
 #![no_main]
 
 use get_session::error::ApiError;
-use get_session::front_door::FrontDoor;
+use get_session::front_door::{Event, FrontDoor};
 use get_session::session::{KeyScheme, SessionKey, SessionRecord, Username};
 use get_session::store::MemoryStore;
+use get_session::testing::{with_nesting, Growth};
 use get_session::token::SessionToken;
 use get_session::{App, Config};
 use libfuzzer_sys::fuzz_target;
+use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
 
 const REQUEST_ID: &str = "2c1e0f7a-9d3b-4e5f-8a6b-1c2d3e4f5a6b";
@@ -71,11 +74,20 @@ fuzz_target!(|data: &[u8]| {
     let [shape, m, rest @ ..] = data else { return };
     let method = ["GET", "GET", "GET", "POST", "HEAD", "OPTIONS", "get", ""][usize::from(*m % 8)];
     let event = if *shape == 0xff {
-        // Raw mode: any JSON at all.
-        match serde_json::from_slice::<Value>(rest) {
-            Ok(v) => v,
-            Err(_) => return,
+        // Raw mode: any JSON at all (well-formed, as the runtime checks), at any depth.
+        match std::str::from_utf8(rest) {
+            Ok(text) if serde_json::from_str::<&RawValue>(text).is_ok() => text.to_owned(),
+            _ => return,
         }
+    } else if *shape == 0xfe {
+        // Growth mode: a grown event carrying the live token, maybe nested deep.
+        let [g, n, d, ..] = rest else { return };
+        let growth = Growth::ALL[usize::from(*g) % Growth::ALL.len()];
+        let mut event = growth.event_of(usize::from(*n) * 8, "fuzz-live-token");
+        if *d > 0 {
+            event = with_nesting(&event, usize::from(*d) * 40);
+        }
+        event
     } else {
         let text = String::from_utf8_lossy(rest);
         let fields: Vec<(String, String)> = text
@@ -83,9 +95,12 @@ fuzz_target!(|data: &[u8]| {
             .filter_map(|line| line.split_once(':'))
             .map(|(n, v)| (n.to_owned(), v.to_owned()))
             .collect();
-        event(*shape, method, &fields)
+        event(*shape, method, &fields).to_string()
     };
-    let known = FrontDoor::detect(&event).is_some();
+    let known = Event::parse(&event)
+        .as_ref()
+        .and_then(FrontDoor::detect)
+        .is_some();
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();

@@ -7,7 +7,6 @@
 pub mod fake_dynamodb;
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -17,187 +16,13 @@ use aws_sdk_dynamodb::types::{
     ScalarAttributeType,
 };
 use aws_sdk_dynamodb::Client;
+use get_session::front_door::{Event, FrontDoor};
 use get_session::session::{KeyScheme, SessionKey};
 use get_session::telemetry::{self, LogFormat, Metrics};
+pub use get_session::testing::*;
 use get_session::token::SessionToken;
 use get_session::{store, App, Config, DynamoStore, SessionStore};
-use serde_json::{json, Value};
-
-/// The token `events/*.json` carry; tests seed it as user `demo`.
-pub const DEMO_TOKEN: &str = "demo-session-token-0123456789abcdef";
-
-// ---------------------------------------------------------------- fixtures
-
-/// `events/`, where the sample events and their expected answers live.
-pub fn events_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("events")
-}
-
-/// A sample event, by its path under `events/`.
-pub fn fixture(rel: &str) -> Value {
-    let path = events_dir().join(rel);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path:?}: {e}"))
-}
-
-/// Every sample event file, as paths under `events/` (expected.json excluded), sorted.
-pub fn fixture_files() -> Vec<String> {
-    fn walk(dir: &Path, root: &Path, out: &mut Vec<String>) {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                walk(&path, root, out);
-            } else if path.extension().is_some_and(|e| e == "json")
-                && path.file_name() != Some("expected.json".as_ref())
-            {
-                let rel = path.strip_prefix(root).unwrap().to_string_lossy();
-                out.push(rel.replace('\\', "/"));
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(&events_dir(), &events_dir(), &mut out);
-    out.sort();
-    out
-}
-
-/// `events/expected.json`: the answer each sample event must get.
-pub fn expected() -> serde_json::Map<String, Value> {
-    match fixture("expected.json").get("events") {
-        Some(Value::Object(events)) => events.clone(),
-        _ => panic!("expected.json has an `events` object"),
-    }
-}
-
-/// The front doors the function is deployed behind, each with its way of putting header
-/// fields into an event (as AWS documents it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Shape {
-    /// REST API: every value in `multiValueHeaders`, the last in `headers`.
-    RestV1,
-    /// HTTP API, payload 1.0: every value in `multiValueHeaders`, comma-joined in `headers`.
-    HttpV1,
-    /// HTTP API, payload 2.0: comma-joined `headers`, cookies in the `cookies` array.
-    HttpV2,
-    /// Lambda Function URL (payload 2.0).
-    FunctionUrl,
-    /// ALB, multi-value headers off: the last value of each header in `headers`.
-    Alb,
-    /// ALB, multi-value headers on: every value in `multiValueHeaders`.
-    AlbMultiValue,
-}
-
-impl Shape {
-    pub const ALL: [Shape; 6] = [
-        Shape::RestV1,
-        Shape::HttpV1,
-        Shape::HttpV2,
-        Shape::FunctionUrl,
-        Shape::Alb,
-        Shape::AlbMultiValue,
-    ];
-
-    pub fn dir(self) -> &'static str {
-        match self {
-            Shape::RestV1 => "apigw-rest-v1",
-            Shape::HttpV1 => "apigw-http-v1",
-            Shape::HttpV2 => "apigw-http-v2",
-            Shape::FunctionUrl => "function-url",
-            Shape::Alb => "alb",
-            Shape::AlbMultiValue => "alb-multi-value",
-        }
-    }
-
-    /// The shape of a sample event, by its directory.
-    pub fn of_fixture(rel: &str) -> Shape {
-        let dir = rel.split('/').next().unwrap_or_default();
-        Shape::ALL
-            .into_iter()
-            .find(|s| s.dir() == dir)
-            .unwrap_or_else(|| panic!("no shape for {rel}"))
-    }
-
-    /// Whether the front door delivers every value of a repeated header.
-    pub fn keeps_repeated_values(self) -> bool {
-        self != Shape::Alb
-    }
-
-    /// This shape's sample event with `method` and the header fields `fields` (in the
-    /// order a client sent them) put where this front door puts them.
-    pub fn event(self, method: &str, fields: &[(&str, &str)]) -> Value {
-        let mut event = fixture(&format!("{}/no-token.json", self.dir()));
-        let mut all: Vec<(String, String)> = Vec::new();
-        // The sample's own fields first (host, accept, ...), then the test's.
-        let base = event
-            .get("multiValueHeaders")
-            .filter(|m| m.is_object())
-            .or_else(|| event.get("headers"))
-            .and_then(Value::as_object)
-            .cloned()
-            .unwrap_or_default();
-        for (name, values) in base {
-            match values {
-                Value::Array(vs) => all.extend(
-                    vs.iter()
-                        .map(|v| (name.clone(), v.as_str().unwrap().to_owned())),
-                ),
-                Value::String(v) => all.push((name.clone(), v)),
-                _ => {}
-            }
-        }
-        all.extend(
-            fields
-                .iter()
-                .map(|(n, v)| ((*n).to_owned(), (*v).to_owned())),
-        );
-        let mut multi = serde_json::Map::new();
-        let mut last = serde_json::Map::new();
-        let mut joined = serde_json::Map::new();
-        let mut cookies = Vec::new();
-        for (name, value) in &all {
-            let values = multi.entry(name.clone()).or_insert_with(|| json!([]));
-            values.as_array_mut().unwrap().push(json!(value));
-            last.insert(name.clone(), json!(value));
-            let j = joined.entry(name.clone()).or_insert_with(|| json!(""));
-            *j = json!(match j.as_str().unwrap() {
-                "" => value.clone(),
-                prev => format!("{prev},{value}"),
-            });
-            if name.eq_ignore_ascii_case("cookie") {
-                cookies.extend(value.split(';').map(|c| json!(c.trim())));
-            }
-        }
-        let obj = event.as_object_mut().unwrap();
-        match self {
-            Shape::RestV1 | Shape::HttpV1 => {
-                obj.insert("httpMethod".into(), json!(method));
-                obj["requestContext"]["httpMethod"] = json!(method);
-                obj.insert("multiValueHeaders".into(), Value::Object(multi));
-                let single = if self == Shape::RestV1 { last } else { joined };
-                obj.insert("headers".into(), Value::Object(single));
-            }
-            Shape::HttpV2 | Shape::FunctionUrl => {
-                obj["requestContext"]["http"]["method"] = json!(method);
-                joined.retain(|name, _| !name.eq_ignore_ascii_case("cookie"));
-                obj.insert("headers".into(), Value::Object(joined));
-                if cookies.is_empty() {
-                    obj.remove("cookies");
-                } else {
-                    obj.insert("cookies".into(), Value::Array(cookies));
-                }
-            }
-            Shape::Alb => {
-                obj.insert("httpMethod".into(), json!(method));
-                obj.insert("headers".into(), Value::Object(last));
-            }
-            Shape::AlbMultiValue => {
-                obj.insert("httpMethod".into(), json!(method));
-                obj.insert("multiValueHeaders".into(), Value::Object(multi));
-            }
-        }
-        event
-    }
-}
+use serde_json::Value;
 
 // ---------------------------------------------------------------- invoking
 
@@ -226,12 +51,20 @@ impl Answer {
     }
 }
 
-/// Reads a response of the front door `event` came through, checking its format: payload
-/// 1.0 answers in `multiValueHeaders` only, payload 2.0 in `headers`, an ALB in both.
-pub fn answer_of(event: &Value, response: &Value) -> Answer {
+/// The front door an event's JSON comes through, as the function detects it.
+pub fn door_of(json: &str) -> FrontDoor {
+    Event::parse(json)
+        .as_ref()
+        .and_then(FrontDoor::detect)
+        .expect("an event of a known front door")
+}
+
+/// Reads a response of the front door `door`, checking its format: payload 1.0 answers in
+/// `multiValueHeaders` only, payload 2.0 in `headers`, an ALB in both.
+pub fn answer_of(door: FrontDoor, response: &Value) -> Answer {
     let status = response["statusCode"].as_u64().expect("statusCode") as u16;
-    let alb = event["requestContext"].get("elb").is_some();
-    let v2 = event["requestContext"].get("http").is_some();
+    let alb = door == FrontDoor::Alb;
+    let v2 = door == FrontDoor::PayloadV2;
     let mut headers = Vec::new();
     let multi = response.get("multiValueHeaders").and_then(Value::as_object);
     let single = response.get("headers").and_then(Value::as_object);
@@ -274,11 +107,16 @@ pub fn answer_of(event: &Value, response: &Value) -> Answer {
 
 /// One invocation through the function's entry point, as the runtime makes it.
 pub async fn invoke<S: SessionStore>(app: &App<S>, event: &Value, request_id: &str) -> Answer {
+    invoke_json(app, &event.to_string(), request_id).await
+}
+
+/// [`invoke`] with the event's JSON text as the runtime receives it.
+pub async fn invoke_json<S: SessionStore>(app: &App<S>, json: &str, request_id: &str) -> Answer {
     let response = app
-        .invoke(event, request_id)
+        .invoke(json, request_id)
         .await
         .expect("a known front door gets an answer");
-    answer_of(event, &serde_json::to_value(response).unwrap())
+    answer_of(door_of(json), &serde_json::to_value(response).unwrap())
 }
 
 /// A fresh invocation id, as Lambda would send.

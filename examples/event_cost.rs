@@ -1,0 +1,44 @@
+//! One invocation of an event grown toward Lambda's 6 MB limit, for `scripts/bench`'s
+//! instruction counts under callgrind (`scripts/bench_event_size`):
+//! `event_cost GROWTH KIB build|invoke`, GROWTH an index into `Growth::ALL`. `build` only
+//! makes the event, so one invocation's count is the difference of the two runs. Prints the
+//! event's size in bytes and the answer's status.
+
+use get_session::session::{unix_now, KeyScheme, SessionKey, SessionRecord, Username};
+use get_session::store::MemoryStore;
+use get_session::testing::Growth;
+use get_session::token::SessionToken;
+use get_session::{App, Config};
+
+const TOKEN: &str = "3f8a1c9e0b7d4f2a6c5e8b1d9f0a2c4e6b8d0f1a3c5e7b9d2f4a6c8e0b1d3f5a";
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let [growth, kib, mode] = &args[..] else {
+        eprintln!("usage: event_cost GROWTH KIB build|invoke");
+        std::process::exit(2);
+    };
+    let growth = Growth::ALL[growth.parse::<usize>().expect("GROWTH is an index")];
+    let event = growth.event(kib.parse::<usize>().expect("KIB is a number") * 1024, TOKEN);
+    let token = SessionToken::parse(TOKEN.as_bytes()).unwrap();
+    let record = SessionRecord {
+        username: Username::new("alice").unwrap(),
+        expires_at: unix_now() + 3600,
+    };
+    let store = MemoryStore::default().with(&SessionKey::derive(&token, KeyScheme::Sha256), record);
+    let config =
+        Config::from_lookup(|k| (k == "SESSION_TABLE").then(|| "sessions".to_owned())).unwrap();
+    let app = App::new(store, &config);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let status = if mode == "invoke" {
+        let response = rt
+            .block_on(app.invoke(std::hint::black_box(&event), "bench"))
+            .expect("a known front door");
+        serde_json::to_value(response).unwrap()["statusCode"].clone()
+    } else {
+        serde_json::Value::Null
+    };
+    println!("{} {status}", event.len());
+}

@@ -1,0 +1,279 @@
+//! Reading the few members of an event the function needs straight from its JSON text.
+//!
+//! Why not `serde_json::Value`: building a `Value` recurses once per level of nesting, and
+//! serde_json stops at 128 levels, so an event holding a deeply nested field the function
+//! never reads (an authorizer's context can be any JSON) could not be read at all; and it
+//! allocates every string of the event into sorted maps, of which the function reads a
+//! handful. Here a member nobody asked for is skipped by serde_json's scanner (a loop with
+//! its own stack: no depth limit, no allocation per value), an asked-for member is kept as
+//! its raw JSON text, and the typed readers below take exactly the shapes the front doors
+//! send, failing on the first value of another type without descending into it. So reading
+//! is linear in the event's size and no nesting depth can make it fail.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+/// The members `keys` of the JSON object `json`, each as its raw JSON text (of a repeated
+/// key, the last, as `serde_json::Value` keeps it); `None` when `json` is not an object.
+pub fn members<'a, const N: usize>(
+    json: &'a str,
+    keys: [&str; N],
+) -> Option<[Option<&'a RawValue>; N]> {
+    let mut de = serde_json::Deserializer::from_str(json);
+    let found = de.deserialize_map(Members { keys: &keys }).ok()?;
+    de.end().ok()?;
+    Some(found)
+}
+
+/// `raw` read as `T`; `None` when it has another shape.
+pub fn read<'a, T: Deserialize<'a>>(raw: &'a RawValue) -> Option<T> {
+    serde_json::from_str(raw.get()).ok()
+}
+
+/// Whether `raw` is a JSON object (raw values start at their first byte).
+pub fn is_object(raw: &RawValue) -> bool {
+    raw.get().starts_with('{')
+}
+
+struct Members<'k, const N: usize> {
+    keys: &'k [&'k str; N],
+}
+
+impl<'de, const N: usize> Visitor<'de> for Members<'_, N> {
+    type Value = [Option<&'de RawValue>; N];
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut found = [None; N];
+        while let Some(index) = map.next_key_seed(KeyIndex(self.keys))? {
+            match index {
+                Some(i) => found[i] = Some(map.next_value::<&'de RawValue>()?),
+                None => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// A key's position among the wanted keys, compared without allocating.
+struct KeyIndex<'k>(&'k [&'k str]);
+
+impl<'de> DeserializeSeed<'de> for KeyIndex<'_> {
+    type Value = Option<usize>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeyIndex<'_> {
+    type Value = Option<usize>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a member name")
+    }
+
+    fn visit_str<E: de::Error>(self, key: &str) -> Result<Self::Value, E> {
+        Ok(self.0.iter().position(|k| *k == key))
+    }
+}
+
+/// A JSON string, borrowed from the event where it has no escapes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Text<'a>(pub Cow<'a, str>);
+
+/// A JSON string, or `null` (`None`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MaybeText<'a>(pub Option<Cow<'a, str>>);
+
+/// `null` (no value), a lone string (one value), or an array of strings and nulls (its
+/// strings): how the front doors send a list of values.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TextList<'a>(pub Vec<Cow<'a, str>>);
+
+/// A JSON object's members in document order, a repeated name kept each time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pairs<'a, V>(pub Vec<(Cow<'a, str>, V)>);
+
+/// Visits strings (and, where `NULL`, null) into a `Cow`; every other type is an error.
+struct StrVisitor<const NULL: bool>;
+
+impl<'de, const NULL: bool> Visitor<'de> for StrVisitor<NULL> {
+    type Value = Option<Cow<'de, str>>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str(if NULL { "a string or null" } else { "a string" })
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Borrowed(v)))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Owned(v.to_owned())))
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Owned(v)))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        if NULL {
+            Ok(None)
+        } else {
+            Err(E::invalid_type(de::Unexpected::Unit, &self))
+        }
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = d.deserialize_str(StrVisitor::<false>)?;
+        text.map(Text)
+            .ok_or_else(|| de::Error::custom("a string was expected"))
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for MaybeText<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(StrVisitor::<true>).map(MaybeText)
+    }
+}
+
+struct TextListVisitor;
+
+impl<'de> Visitor<'de> for TextListVisitor {
+    type Value = TextList<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("null, a string, or an array of strings")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(TextList(vec![Cow::Borrowed(v)]))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(TextList(vec![Cow::Owned(v.to_owned())]))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(TextList::default())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(MaybeText(item)) = seq.next_element()? {
+            out.extend(item);
+        }
+        Ok(TextList(out))
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for TextList<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(TextListVisitor)
+    }
+}
+
+struct PairsVisitor<V>(PhantomData<V>);
+
+impl<'de, V: Deserialize<'de>> Visitor<'de> for PairsVisitor<V> {
+    type Value = Pairs<'de, V>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut out = Vec::with_capacity(map.size_hint().unwrap_or(0));
+        while let Some(Text(name)) = map.next_key()? {
+            out.push((name, map.next_value()?));
+        }
+        Ok(Pairs(out))
+    }
+}
+
+impl<'de: 'a, 'a, V: Deserialize<'de>> Deserialize<'de> for Pairs<'a, V> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(PairsVisitor(PhantomData))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw(json: &str) -> &RawValue {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn members_are_found_and_others_skipped_at_any_depth() {
+        let deep = format!(
+            r#"{{"a": 1, "skip": {}{}, "b": "x", "a": [2]}}"#,
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        );
+        let [a, b, c] = members(&deep, ["a", "b", "c"]).unwrap();
+        assert_eq!(
+            a.map(RawValue::get),
+            Some("[2]"),
+            "the last of a repeated key"
+        );
+        assert_eq!(b.map(RawValue::get), Some(r#""x""#));
+        assert!(c.is_none());
+        for not_object in ["[]", "\"x\"", "null", "1", "{", "{} x"] {
+            assert!(members(not_object, ["a"]).is_none(), "{not_object}");
+        }
+        let [k] = members(r#"{"h\u0065aders": true}"#, ["headers"]).unwrap();
+        assert_eq!(
+            k.map(RawValue::get),
+            Some("true"),
+            "escaped names are decoded"
+        );
+    }
+
+    #[test]
+    fn typed_readers_take_their_shape_and_nothing_else() {
+        let text = read::<Text>(raw(r#""a\nb""#)).unwrap();
+        assert_eq!(text.0, "a\nb");
+        assert!(matches!(
+            read::<Text>(raw(r#""ab""#)).unwrap().0,
+            Cow::Borrowed(_)
+        ));
+        assert!(read::<Text>(raw("null")).is_none());
+        assert_eq!(read::<MaybeText>(raw("null")), Some(MaybeText(None)));
+        assert!(read::<MaybeText>(raw("[\"a\"]")).is_none());
+        let list = |j| read::<TextList>(raw(j)).map(|l| l.0);
+        assert_eq!(list("null").unwrap(), Vec::<Cow<str>>::new());
+        assert_eq!(list(r#""a""#).unwrap(), ["a"]);
+        assert_eq!(list(r#"["a", null, "b"]"#).unwrap(), ["a", "b"]);
+        assert!(list("[1]").is_none());
+        assert!(list("[[\"a\"]]").is_none());
+        assert!(list("{}").is_none());
+        let pairs = read::<Pairs<MaybeText>>(raw(r#"{"a": "1", "b": null, "a": "2"}"#)).unwrap();
+        let names: Vec<_> = pairs.0.iter().map(|(n, _)| n.as_ref()).collect();
+        assert_eq!(names, ["a", "b", "a"], "document order, repeats kept");
+        assert!(read::<Pairs<MaybeText>>(raw(r#"{"a": {"b": "c"}}"#)).is_none());
+        assert!(read::<Pairs<MaybeText>>(raw("[]")).is_none());
+    }
+
+    #[test]
+    fn a_value_of_another_type_fails_without_descending_into_it() {
+        let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        assert!(read::<TextList>(raw(&format!("[{deep}]"))).is_none());
+        assert!(read::<Pairs<TextList>>(raw(&format!(r#"{{"a": [{deep}]}}"#))).is_none());
+        assert!(read::<MaybeText>(raw(&deep)).is_none());
+    }
+}

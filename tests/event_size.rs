@@ -1,0 +1,106 @@
+//! Events at the edges of what a front door can send: grown toward Lambda's 6 MB payload
+//! limit in each way an event can grow, and nested 200 and 10,000 deep in a field the
+//! function does not read. Every one gets its contract answer (the benchmark, not this
+//! test, says how fast: `scripts/bench`).
+
+mod common;
+
+use common::*;
+use get_session::session::{unix_now, SessionRecord, Username};
+use get_session::store::MemoryStore;
+use get_session::App;
+use serde_json::{json, Value};
+
+const LIVE: &str = "live-token-abcdefghijklmnop";
+
+fn app() -> App<MemoryStore> {
+    let record = |user: &str| SessionRecord {
+        username: Username::new(user).unwrap(),
+        expires_at: unix_now() + 3600,
+    };
+    App::new(
+        MemoryStore::default()
+            .with(&key(LIVE), record("alice"))
+            .with(&key(DEMO_TOKEN), record("demo")),
+        &config("sessions", &[]),
+    )
+}
+
+#[tokio::test]
+async fn a_6_mb_event_of_every_growth_is_answered() {
+    let app = app();
+    for growth in Growth::ALL {
+        let event = growth.event(MAX_EVENT_BYTES, LIVE);
+        assert!(
+            event.len() > MAX_EVENT_BYTES * 9 / 10 && event.len() <= MAX_EVENT_BYTES,
+            "{}: {} bytes",
+            growth.name(),
+            event.len()
+        );
+        assert_eq!(door_of(&event), growth.shape().door(), "{}", growth.name());
+        let answer = invoke_json(&app, &event, &invocation_id()).await;
+        assert_eq!(
+            answer.parts(),
+            (200, json!({"username": "alice"})),
+            "{}",
+            growth.name()
+        );
+    }
+}
+
+#[tokio::test]
+async fn deep_nesting_in_an_unread_field_is_answered_in_every_front_door() {
+    let app = app();
+    for shape in Shape::ALL {
+        let plain = fixture_text(&format!("{}/session-header.json", shape.dir()));
+        for depth in [200, 10_000] {
+            let event = with_nesting(&plain, depth);
+            assert!(
+                serde_json::from_str::<Value>(&event).is_err(),
+                "nested beyond what serde_json::Value can hold"
+            );
+            let answer = invoke_json(&app, &event, &invocation_id()).await;
+            assert_eq!(
+                answer.parts(),
+                (200, json!({"username": "demo"})),
+                "{shape:?} at depth {depth}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn deep_nesting_in_a_field_the_function_reads_is_a_400() {
+    let app = app();
+    let deep = format!("{}\"x\"{}", "[".repeat(10_000), "]".repeat(10_000));
+    for shape in Shape::ALL {
+        let plain = fixture(&format!("{}/session-header.json", shape.dir()));
+        for field in ["headers", "multiValueHeaders", "cookies"] {
+            let mut event = plain.to_string();
+            let marker = format!(r#""{field}":"#);
+            event = match event.find(&marker) {
+                // Replace the field's value: find where it ends by re-serialising it.
+                Some(_) => {
+                    let value = plain[field].to_string();
+                    event.replacen(&format!("{marker}{value}"), &format!("{marker}{deep}"), 1)
+                }
+                None => event.replacen('{', &format!("{{{marker}{deep},"), 1),
+            };
+            let op_id = invocation_id();
+            let answer = invoke_json(&app, &event, &op_id).await;
+            assert_error(&answer, 400, "invalid_request", &op_id);
+        }
+    }
+}
+
+#[tokio::test]
+async fn deep_nesting_where_no_front_door_is_an_invocation_error_not_a_crash() {
+    let app = app();
+    for depth in [200, 100_000] {
+        let array = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+        let object = format!("{}1{}", r#"{"a":"#.repeat(depth), "}".repeat(depth));
+        for event in [array, object] {
+            assert!(app.invoke(&event, &invocation_id()).await.is_err());
+        }
+    }
+}
