@@ -16,10 +16,11 @@ use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use criterion::{BenchmarkId, Throughput};
+use get_session::config::Metrics;
 use get_session::front_door::{Event, FrontDoor, HttpRequest};
 use get_session::session::{unix_now, KeyScheme, SessionKey, SessionRecord, Username};
 use get_session::store::MemoryStore;
-use get_session::telemetry::{self, LogFormat, Metrics};
+use get_session::telemetry::{self, LogFormat};
 use get_session::testing::Growth;
 use get_session::token::{self, CookieName, SessionToken};
 use get_session::{App, Config};

@@ -8,7 +8,6 @@
 use std::fmt;
 
 use crate::session::KeyScheme;
-use crate::telemetry::Metrics;
 use crate::token::CookieName;
 
 /// Validated settings.
@@ -32,6 +31,14 @@ pub struct Config {
     /// namespace (unset: no metrics); the function's name (`AWS_LAMBDA_FUNCTION_NAME`) is
     /// their dimension.
     pub metrics: Option<Metrics>,
+}
+
+/// Where the metrics go: a CloudWatch namespace and the function's name (the one
+/// dimension every metric has).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Metrics {
+    pub namespace: String,
+    pub function_name: String,
 }
 
 /// A setting that is missing or has a value the function does not accept.

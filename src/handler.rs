@@ -2,7 +2,8 @@
 //!
 //! This is the one place where the contract's outcomes become HTTP: `200 SessionInfo`
 //! for a live session (or `{}` for none), and a `ResponseError` carrying the invocation's
-//! `op_id` for everything else. It also writes the single structured log line per request.
+//! `op_id` for everything else. It also fills in the one log line per request, whose schema
+//! [`crate::request_log`] owns.
 
 use std::fmt;
 use std::time::{Duration, Instant};
@@ -15,29 +16,27 @@ use serde_json::{json, Value};
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::front_door::{Event, FrontDoor, FrontDoorResponse, HttpRequest};
+use crate::request_log::{Outcome, RequestLine};
 use crate::session::{unix_now, KeyScheme, SessionKey, Username};
 use crate::store::SessionStore;
 use crate::token::{self, CookieName, Source};
 
-/// The `tracing` target of the one line per request (metrics are derived from it).
-pub(crate) const REQUEST_TARGET: &str = "get_session::request";
-
 /// How a request that did not fail ended.
 #[derive(Debug)]
-enum Outcome {
+enum Resolved {
     Live(Username),
     NoToken,
     Unknown,
     Expired,
 }
 
-impl Outcome {
-    fn as_str(&self) -> &'static str {
+impl Resolved {
+    fn outcome(&self) -> Outcome {
         match self {
-            Outcome::Live(_) => "session",
-            Outcome::NoToken => "no_token",
-            Outcome::Unknown => "unknown",
-            Outcome::Expired => "expired",
+            Resolved::Live(_) => Outcome::Session,
+            Resolved::NoToken => Outcome::NoToken,
+            Resolved::Unknown => Outcome::Unknown,
+            Resolved::Expired => Outcome::Expired,
         }
     }
 }
@@ -100,13 +99,17 @@ impl<S: SessionStore> App<S> {
         let op_id = op_id(request_id);
         let event = Event::parse(event);
         let Some((event, door)) = event.and_then(|e| Some((e, FrontDoor::detect(&e)?))) else {
-            tracing::error!(
-                target: REQUEST_TARGET,
-                op_id,
-                outcome = "error",
-                cause = "unknown_event",
-                "GET /session"
-            );
+            RequestLine {
+                op_id: &op_id,
+                front_door: None,
+                status: None,
+                outcome: Outcome::Error,
+                source: None,
+                store_ms: None,
+                error_code: None,
+                cause: Some("unknown_event"),
+            }
+            .write();
             return Err(UnknownEvent);
         };
         let (result, observed) = match HttpRequest::read(door, &event) {
@@ -117,7 +120,7 @@ impl<S: SessionStore> App<S> {
             ),
         };
         let response = match &result {
-            Ok(Outcome::Live(user)) => session_info(Some(user.as_str())),
+            Ok(Resolved::Live(user)) => session_info(Some(user.as_str())),
             Ok(_) => session_info(None),
             Err(err) => error_response(err, &op_id),
         };
@@ -125,13 +128,13 @@ impl<S: SessionStore> App<S> {
         Ok(door.respond(response))
     }
 
-    async fn resolve(&self, request: &HttpRequest<'_>) -> (Result<Outcome, ApiError>, Observed) {
+    async fn resolve(&self, request: &HttpRequest<'_>) -> (Result<Resolved, ApiError>, Observed) {
         let mut observed = Observed::default();
         if request.method() != "GET" {
             return (Err(ApiError::MethodNotAllowed), observed);
         }
         let token = match token::extract(request, &self.cookie_name) {
-            Ok(None) => return (Ok(Outcome::NoToken), observed),
+            Ok(None) => return (Ok(Resolved::NoToken), observed),
             Ok(Some((source, token))) => {
                 observed.source = Some(source);
                 token
@@ -147,9 +150,11 @@ impl<S: SessionStore> App<S> {
         observed.store_latency = Some(started.elapsed());
         let result = match found {
             Err(e) => Err(ApiError::Store(e)),
-            Ok(None) => Ok(Outcome::Unknown),
-            Ok(Some(record)) if record.is_live_at(unix_now()) => Ok(Outcome::Live(record.username)),
-            Ok(Some(_)) => Ok(Outcome::Expired),
+            Ok(None) => Ok(Resolved::Unknown),
+            Ok(Some(record)) if record.is_live_at(unix_now()) => {
+                Ok(Resolved::Live(record.username))
+            }
+            Ok(Some(_)) => Ok(Resolved::Expired),
         };
         (result, observed)
     }
@@ -195,47 +200,30 @@ fn json_response(status: StatusCode, body: &Value) -> Response<Body> {
     response
 }
 
-/// The one structured line per request. Fields: op_id, front_door, status, outcome, and
-/// where they apply source (which token source), store_ms, error_code and cause (stable
-/// codes). Never the token, its hash, or the username.
+/// The request's line ([`crate::request_log`]): never the token, its hash, or the username.
 fn log_request(
     op_id: &str,
     door: FrontDoor,
-    result: &Result<Outcome, ApiError>,
+    result: &Result<Resolved, ApiError>,
     status: StatusCode,
     observed: &Observed,
 ) {
-    let status = status.as_u16();
-    let front_door = door.as_str();
-    let source = observed.source.map(Source::as_str);
-    let store_ms = observed.store_latency.map(|d| d.as_secs_f64() * 1000.0);
     let (outcome, error_code, cause) = match result {
-        Ok(outcome) => (outcome.as_str(), None, None),
-        Err(err) => {
-            let outcome = if status >= 500 { "error" } else { "rejected" };
-            (outcome, Some(err.code()), Some(err.cause()))
+        Ok(resolved) => (resolved.outcome(), None, None),
+        Err(err) if status.is_server_error() => {
+            (Outcome::Error, Some(err.code()), Some(err.cause()))
         }
+        Err(err) => (Outcome::Rejected, Some(err.code()), Some(err.cause())),
     };
-    macro_rules! line {
-        ($level:expr) => {
-            tracing::event!(
-                target: REQUEST_TARGET,
-                $level,
-                op_id,
-                front_door,
-                status,
-                outcome,
-                source,
-                store_ms,
-                error_code,
-                cause,
-                "GET /session"
-            )
-        };
+    RequestLine {
+        op_id,
+        front_door: Some(door.as_str()),
+        status: Some(status.as_u16()),
+        outcome,
+        source: observed.source.map(Source::as_str),
+        store_ms: observed.store_latency.map(|d| d.as_secs_f64() * 1000.0),
+        error_code,
+        cause,
     }
-    if status >= 500 {
-        line!(tracing::Level::ERROR);
-    } else {
-        line!(tracing::Level::INFO);
-    }
+    .write();
 }

@@ -17,6 +17,7 @@ pub mod error;
 pub mod event_json;
 pub mod front_door;
 pub mod handler;
+pub mod request_log;
 pub mod session;
 pub mod store;
 pub mod telemetry;

@@ -29,7 +29,8 @@ use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields, MakeWriter}
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::registry::LookupSpan;
 
-use crate::handler::REQUEST_TARGET;
+use crate::config::Metrics;
+use crate::request_log::{self, field};
 
 /// Targets (and every target below them) that print secrets at TRACE: raw events
 /// (`lambda_runtime`), requests and responses with their bodies (the SDK's orchestrator,
@@ -44,16 +45,8 @@ const CAPPED_TARGETS: [&str; 5] = [
 ];
 
 /// Whether a span or event may be logged at all: not TRACE from a [`CAPPED_TARGETS`] target.
-fn never_secret(meta: &Metadata<'_>) -> bool {
+fn loggable_at_all(meta: &Metadata<'_>) -> bool {
     *meta.level() != Level::TRACE || !CAPPED_TARGETS.iter().any(|t| meta.target().starts_with(t))
-}
-
-/// Where the metrics go: a CloudWatch namespace and the function's name (the one
-/// dimension every metric has).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Metrics {
-    pub namespace: String,
-    pub function_name: String,
 }
 
 /// How log lines are written.
@@ -95,7 +88,7 @@ where
     // Drops the capped targets' TRACE on top of the level filter; keeps its level hint, so
     // that disabled levels stay free.
     let hint = filter.max_level_hint().unwrap_or(LevelFilter::TRACE);
-    let cap = filter_fn(move |meta| hint >= *meta.level() && never_secret(meta))
+    let cap = filter_fn(move |meta| hint >= *meta.level() && loggable_at_all(meta))
         .with_max_level_hint(hint);
     let builder = tracing_subscriber::fmt()
         .with_target(false)
@@ -160,14 +153,14 @@ where
         let Some(emf) = self
             .emf
             .as_ref()
-            .filter(|_| event.metadata().target() == REQUEST_TARGET)
+            .filter(|_| event.metadata().target() == request_log::TARGET)
         else {
             return self.inner.format_event(ctx, writer, event);
         };
         let mut line = String::with_capacity(512);
         self.inner
             .format_event(ctx, Writer::new(&mut line), event)?;
-        let mut present = Present::default();
+        let mut present = MetricFields::default();
         event.record(&mut present);
         match line.trim_end().strip_suffix('}') {
             Some(object) => {
@@ -180,18 +173,18 @@ where
     }
 }
 
-/// Which metric-bearing fields a request line has.
+/// Which of the metric-bearing fields a request line holds.
 #[derive(Debug, Default, Clone, Copy)]
-struct Present {
+struct MetricFields {
     error_code: bool,
     store_ms: bool,
 }
 
-impl Visit for Present {
-    fn record_debug(&mut self, field: &Field, _: &dyn fmt::Debug) {
-        match field.name() {
-            "error_code" => self.error_code = true,
-            "store_ms" => self.store_ms = true,
+impl Visit for MetricFields {
+    fn record_debug(&mut self, f: &Field, _: &dyn fmt::Debug) {
+        match f.name() {
+            field::ERROR_CODE => self.error_code = true,
+            field::STORE_MS => self.store_ms = true,
             _ => {}
         }
     }
@@ -219,16 +212,16 @@ impl Emf {
             .to_string()
         };
         Emf {
-            requests: directive(Some("outcome"), "requests", "Count"),
-            errors: directive(Some("error_code"), "errors", "Count"),
-            store_ms: directive(None, "store_ms", "Milliseconds"),
+            requests: directive(Some(field::OUTCOME), "requests", "Count"),
+            errors: directive(Some(field::ERROR_CODE), "errors", "Count"),
+            store_ms: directive(None, field::STORE_MS, "Milliseconds"),
             function_name: serde_json::Value::from(m.function_name).to_string(),
         }
     }
 
     /// `,"_aws":{...},"function_name":...,"requests":1[,"errors":1]`: one metric directive
     /// per metric present on the line (`store_ms` is the line's own field).
-    fn write_members(&self, w: &mut Writer<'_>, present: Present) -> fmt::Result {
+    fn write_members(&self, w: &mut Writer<'_>, present: MetricFields) -> fmt::Result {
         let millis = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_millis());

@@ -16,9 +16,10 @@ use aws_sdk_dynamodb::types::{
     ScalarAttributeType,
 };
 use aws_sdk_dynamodb::Client;
+use get_session::config::Metrics;
 use get_session::front_door::{Event, FrontDoor};
 use get_session::session::{KeyScheme, SessionKey};
-use get_session::telemetry::{self, LogFormat, Metrics};
+use get_session::telemetry::{self, LogFormat};
 pub use get_session::testing::*;
 use get_session::token::SessionToken;
 use get_session::{store, App, Config, DynamoStore, SessionStore};

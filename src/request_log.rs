@@ -1,0 +1,165 @@
+//! The one structured line per request: its schema, and the one function that writes it.
+//!
+//! Why a module of its own: the line is an interface. Operators query it (CloudWatch Logs
+//! Insights), the metrics are derived from it (the EMF formatter in [`crate::telemetry`]
+//! reads the same names), and the alarms count its outcomes. So its target, its field
+//! names, its outcome vocabulary and the rule for its level are declared here, once, and
+//! everything else refers to them. It never holds the token, its hash or the username.
+
+use tracing::Level;
+
+/// The `tracing` target of the request line.
+pub const TARGET: &str = "get_session::request";
+
+/// The line's message.
+pub const MESSAGE: &str = "GET /session";
+
+/// The line's field names.
+pub mod field {
+    /// The invocation's request id, as the client's `ResponseError` carries it.
+    pub const OP_ID: &str = "op_id";
+    /// Which front door the request came through (`FrontDoor::as_str`).
+    pub const FRONT_DOOR: &str = "front_door";
+    /// The HTTP status answered.
+    pub const STATUS: &str = "status";
+    /// How the request ended ([`super::Outcome`]).
+    pub const OUTCOME: &str = "outcome";
+    /// Which token source was read (`Source::as_str`), where one was present.
+    pub const SOURCE: &str = "source";
+    /// How long the store lookup took, where there was one.
+    pub const STORE_MS: &str = "store_ms";
+    /// The `ResponseError`'s `error_code`, for an error.
+    pub const ERROR_CODE: &str = "error_code";
+    /// A stable code for why: an error's cause.
+    pub const CAUSE: &str = "cause";
+}
+
+/// How a request ended: every value the line's `outcome` takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// A live session was found (200 with a username).
+    Session,
+    /// No token was presented (200 `{}`).
+    NoToken,
+    /// A well-formed token that no stored session has (200 `{}`).
+    Unknown,
+    /// A stored session that is no longer live (200 `{}`).
+    Expired,
+    /// The request was refused (4xx).
+    Rejected,
+    /// The function failed to answer it (5xx, or no answer at all).
+    Error,
+}
+
+impl Outcome {
+    /// Stable name for the line and the `requests` metric's dimension.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Session => "session",
+            Outcome::NoToken => "no_token",
+            Outcome::Unknown => "unknown",
+            Outcome::Expired => "expired",
+            Outcome::Rejected => "rejected",
+            Outcome::Error => "error",
+        }
+    }
+}
+
+/// One request's line. `None` fields are left out of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RequestLine<'a> {
+    pub op_id: &'a str,
+    pub front_door: Option<&'static str>,
+    /// `None` where there was no HTTP answer (an event of no known front door).
+    pub status: Option<u16>,
+    pub outcome: Outcome,
+    pub source: Option<&'static str>,
+    pub store_ms: Option<f64>,
+    pub error_code: Option<&'static str>,
+    pub cause: Option<&'static str>,
+}
+
+impl RequestLine<'_> {
+    /// The level rule: a request the function failed (a 5xx, or no answer) is an ERROR, so
+    /// that it shows wherever errors are looked for; every other request is INFO.
+    pub fn level(&self) -> Level {
+        match self.outcome {
+            Outcome::Error => Level::ERROR,
+            _ => Level::INFO,
+        }
+    }
+
+    /// Writes the line (`tracing` fixes an event's level where it is written, hence the
+    /// two calls).
+    pub fn write(&self) {
+        let line = self;
+        let outcome = line.outcome.as_str();
+        if line.level() == Level::ERROR {
+            tracing::event!(
+                target: TARGET,
+                Level::ERROR,
+                { field::OP_ID } = line.op_id,
+                { field::FRONT_DOOR } = line.front_door,
+                { field::STATUS } = line.status,
+                { field::OUTCOME } = outcome,
+                { field::SOURCE } = line.source,
+                { field::STORE_MS } = line.store_ms,
+                { field::ERROR_CODE } = line.error_code,
+                { field::CAUSE } = line.cause,
+                "{MESSAGE}"
+            );
+        } else {
+            tracing::event!(
+                target: TARGET,
+                Level::INFO,
+                { field::OP_ID } = line.op_id,
+                { field::FRONT_DOOR } = line.front_door,
+                { field::STATUS } = line.status,
+                { field::OUTCOME } = outcome,
+                { field::SOURCE } = line.source,
+                { field::STORE_MS } = line.store_ms,
+                { field::ERROR_CODE } = line.error_code,
+                { field::CAUSE } = line.cause,
+                "{MESSAGE}"
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failures_are_errors_and_everything_else_info() {
+        let line = |outcome| RequestLine {
+            op_id: "id",
+            front_door: None,
+            status: None,
+            outcome,
+            source: None,
+            store_ms: None,
+            error_code: None,
+            cause: None,
+        };
+        for outcome in [
+            Outcome::Session,
+            Outcome::NoToken,
+            Outcome::Unknown,
+            Outcome::Expired,
+            Outcome::Rejected,
+            Outcome::Error,
+        ] {
+            // Exhaustive: a new outcome must be given its level here.
+            let want = match outcome {
+                Outcome::Error => Level::ERROR,
+                Outcome::Session
+                | Outcome::NoToken
+                | Outcome::Unknown
+                | Outcome::Expired
+                | Outcome::Rejected => Level::INFO,
+            };
+            assert_eq!(line(outcome).level(), want, "{outcome:?}");
+        }
+    }
+}
