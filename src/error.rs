@@ -8,8 +8,8 @@
 use lambda_http::http::StatusCode;
 
 use crate::front_door::Unreadable;
-use crate::store::{Cause, StoreError, StoreFailure};
-use crate::token::{Malformed, Source, TokenError};
+use crate::store::{StoreError, StoreFailure};
+use crate::token::TokenError;
 
 /// A request that ends in a `ResponseError`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,27 +81,14 @@ impl ApiError {
             ApiError::Store(e) => e.cause().as_str(),
         }
     }
-
-    /// One error of every kind the function can answer (every unreadable field, every
-    /// token source x reason, every store cause), built from each enum's one list. Tests
-    /// use it to check that a response's message is one of these fixed sentences, so
-    /// nothing from the request can be echoed.
-    pub fn every_kind() -> Vec<ApiError> {
-        let mut all = vec![ApiError::MethodNotAllowed];
-        all.extend(Unreadable::ALL.map(ApiError::InvalidRequest));
-        for source in Source::ALL {
-            for reason in Malformed::ALL {
-                all.push(ApiError::InvalidToken(TokenError { source, reason }));
-            }
-        }
-        all.extend(Cause::ALL.map(|c| ApiError::Store(StoreError::new(c))));
-        all
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::Cause;
+    use crate::testing::every_error;
+    use crate::token::{Malformed, Source};
 
     #[test]
     fn each_error_has_its_status_and_code() {
@@ -142,8 +129,8 @@ mod tests {
     }
 
     #[test]
-    fn every_kind_has_a_fixed_message_and_a_code_per_status() {
-        let all = ApiError::every_kind();
+    fn every_error_has_a_fixed_message_and_a_code_per_status() {
+        let all = every_error();
         let messages: std::collections::HashSet<_> = all.iter().map(ApiError::message).collect();
         // One per unreadable field, token source x reason, store failure kind, and the 405.
         assert_eq!(messages.len(), 1 + 1 + 15 + 4);

@@ -22,6 +22,7 @@
 //! Responses are built from `aws_lambda_events`' response types, filled as `lambda_http`
 //! fills them (its `LambdaResponse::from_response` is private to that crate).
 
+use crate::vocabulary::vocabulary;
 use std::borrow::Cow;
 use std::collections::HashSet;
 
@@ -176,28 +177,22 @@ pub enum FrontDoorResponse {
     Alb(AlbTargetGroupResponse),
 }
 
-/// Why an event of a known shape is not an HTTP request (a field of the wrong type).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Unreadable {
-    /// The method is missing, not a string, or not an HTTP token.
-    Method,
-    /// `headers` is not an object of strings.
-    Headers,
-    /// `multiValueHeaders` is not an object of arrays of strings.
-    MultiValueHeaders,
-    /// `cookies` is not an array of strings.
-    Cookies,
+vocabulary! {
+    /// Why an event of a known shape is not an HTTP request (a field of the wrong type).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Unreadable {
+        /// The method is missing, not a string, or not an HTTP token.
+        Method,
+        /// `headers` is not an object of strings.
+        Headers,
+        /// `multiValueHeaders` is not an object of arrays of strings.
+        MultiValueHeaders,
+        /// `cookies` is not an array of strings.
+        Cookies,
+    }
 }
 
 impl Unreadable {
-    /// Every reason, once: the error catalogue and the tests iterate this.
-    pub const ALL: [Unreadable; 4] = [
-        Unreadable::Method,
-        Unreadable::Headers,
-        Unreadable::MultiValueHeaders,
-        Unreadable::Cookies,
-    ];
-
     /// Stable name for logs.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -21,9 +21,10 @@ pub mod request_log;
 pub mod session;
 pub mod store;
 pub mod telemetry;
-#[cfg(feature = "testing")]
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod token;
+mod vocabulary;
 
 pub use config::Config;
 pub use handler::App;

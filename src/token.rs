@@ -12,6 +12,7 @@
 //! 3. the session cookie (its name is configured), from every `Cookie` field (a payload 2.0
 //!    event's `cookies` array arrives as one field per cookie, see [`crate::front_door`]).
 
+use crate::vocabulary::vocabulary;
 use std::fmt;
 
 use std::borrow::Cow;
@@ -75,19 +76,17 @@ fn is_token_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/')
 }
 
-/// Where a token was found, in the order the sources are tried.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Source {
-    Header,
-    Bearer,
-    Cookie,
+vocabulary! {
+    /// Where a token was found, in the order the sources are tried.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Source {
+        Header,
+        Bearer,
+        Cookie,
+    }
 }
 
 impl Source {
-    /// Every source, in precedence order: extraction, the error catalogue and the tests
-    /// iterate this one list.
-    pub const ALL: [Source; 3] = [Source::Header, Source::Bearer, Source::Cookie];
-
     /// The header field the source is read from.
     pub fn field(self) -> &'static str {
         match self {
@@ -116,26 +115,19 @@ impl Source {
     }
 }
 
-/// Why a present token was rejected.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Malformed {
-    Empty,
-    TooLong,
-    BadCharacter,
-    BadEncoding,
-    Conflicting,
+vocabulary! {
+    /// Why a present token was rejected.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Malformed {
+        Empty,
+        TooLong,
+        BadCharacter,
+        BadEncoding,
+        Conflicting,
+    }
 }
 
 impl Malformed {
-    /// Every reason, once.
-    pub const ALL: [Malformed; 5] = [
-        Malformed::Empty,
-        Malformed::TooLong,
-        Malformed::BadCharacter,
-        Malformed::BadEncoding,
-        Malformed::Conflicting,
-    ];
-
     /// A short human explanation; never contains the token.
     pub fn describe(self) -> &'static str {
         match self {
@@ -205,7 +197,7 @@ pub fn extract(
     request: &HttpRequest<'_>,
     cookie_name: &CookieName,
 ) -> Result<Option<(Source, SessionToken)>, TokenError> {
-    for source in Source::ALL {
+    for &source in Source::ALL {
         let err = |reason| TokenError { source, reason };
         let Some(candidates) = candidates(request, source, cookie_name).map_err(err)? else {
             continue;

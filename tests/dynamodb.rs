@@ -1,13 +1,11 @@
 //! The function against a real local DynamoDB (moto's server, started by scripts/test),
 //! through event JSON of every front door.
 
-mod common;
-
 use std::time::Duration;
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use common::*;
 use get_session::session::unix_now;
+use get_session::testing::*;
 use get_session::token::SessionToken;
 use serde_json::{json, Value};
 
@@ -124,8 +122,8 @@ async fn raw_keys_need_session_token_hash_none() {
         &f.table,
         token,
         &[
-            ("username", AttributeValue::S("carol".into())),
-            ("expires_at", AttributeValue::N(expires)),
+            (USERNAME_ATTR, AttributeValue::S("carol".into())),
+            (EXPIRES_ATTR, AttributeValue::N(expires)),
         ],
     )
     .await;
@@ -144,15 +142,15 @@ async fn malformed_records_are_500_session_record_invalid() {
     let f = Fixture::new().await;
     let later = AttributeValue::N((unix_now() + 3600).to_string());
     let cases: Vec<Vec<(&str, AttributeValue)>> = vec![
-        vec![("expires_at", later.clone())],
-        vec![("username", AttributeValue::S("dave".into()))],
+        vec![(EXPIRES_ATTR, later.clone())],
+        vec![(USERNAME_ATTR, AttributeValue::S("dave".into()))],
         vec![
-            ("username", AttributeValue::N("7".into())),
-            ("expires_at", later.clone()),
+            (USERNAME_ATTR, AttributeValue::N("7".into())),
+            (EXPIRES_ATTR, later.clone()),
         ],
         vec![
-            ("username", AttributeValue::S("dave".into())),
-            ("expires_at", AttributeValue::S("tomorrow".into())),
+            (USERNAME_ATTR, AttributeValue::S("dave".into())),
+            (EXPIRES_ATTR, AttributeValue::S("tomorrow".into())),
         ],
     ];
     let app = app(&f.client, &config(&f.table, &[]));
@@ -180,10 +178,7 @@ async fn revoked_session_stops_at_once() {
     f.client
         .delete_item()
         .table_name(&f.table)
-        .key(
-            "session_id",
-            AttributeValue::S(key(&token).as_str().to_owned()),
-        )
+        .key(KEY_ATTR, AttributeValue::S(key(&token).as_str().to_owned()))
         .send()
         .await
         .unwrap();

@@ -3,11 +3,9 @@
 //! function does not read. Every one gets its contract answer (the benchmark, not this
 //! test, says how fast: `scripts/bench`).
 
-mod common;
-
-use common::*;
 use get_session::session::{unix_now, SessionRecord, Username};
 use get_session::store::MemoryStore;
+use get_session::testing::*;
 use get_session::App;
 use serde_json::{json, Value};
 

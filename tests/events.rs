@@ -2,10 +2,8 @@
 //! seeded with the demo session, and must get the answer events/expected.json lists, in
 //! its front door's response format. A new event without an expectation fails here.
 
-mod common;
-
-use common::*;
 use get_session::session::unix_now;
+use get_session::testing::*;
 use serde_json::Value;
 
 #[tokio::test]

@@ -3,12 +3,9 @@
 //! one log line per request (flat JSON with Embedded Metric Format metadata, never the
 //! token, its hash or the username).
 
-mod common;
-
-use common::*;
-use get_session::error::ApiError;
 use get_session::session::{unix_now, SessionRecord, Username};
 use get_session::store::{Cause, MemoryStore, StoreError, StoreFailure};
+use get_session::testing::*;
 use get_session::App;
 use serde_json::{json, Value};
 
@@ -30,11 +27,8 @@ fn app() -> App<MemoryStore> {
         .with(&key("live-token"), record("alice", now + 3600))
         .with(&key("expired-token"), record("bob", now - 1))
         .with(&key("expiring-now"), record("carol", now));
-    for failure in StoreFailure::ALL {
-        let cause = Cause::ALL
-            .into_iter()
-            .find(|c| c.failure() == failure)
-            .unwrap();
+    for &failure in StoreFailure::ALL {
+        let &cause = Cause::ALL.iter().find(|c| c.failure() == failure).unwrap();
         store = store.failing(&key(&failing_token(failure)), StoreError::new(cause));
     }
     App::new(store, &config("sessions", &[]))
@@ -176,7 +170,7 @@ fn every_outcome() -> Vec<(&'static str, Value)> {
         ("rejected", Shape::HttpV2.event("POST", &[])),
         ("rejected", unreadable),
     ];
-    for failure in StoreFailure::ALL {
+    for &failure in StoreFailure::ALL {
         cases.push(("error", ev(&[("x-dr-session", &failing_token(failure))])));
     }
     cases
@@ -218,10 +212,8 @@ async fn one_flat_json_log_line_per_request_with_op_id_and_never_a_secret() {
         }
     }
     // Every error code the function can answer appeared.
-    let all: std::collections::BTreeSet<_> = ApiError::every_kind()
-        .iter()
-        .map(|e| e.code().to_owned())
-        .collect();
+    let all: std::collections::BTreeSet<_> =
+        every_error().iter().map(|e| e.code().to_owned()).collect();
     assert_eq!(codes, all);
 }
 

@@ -11,12 +11,10 @@
 //! response); each request writes exactly one log line, which holds neither the token nor
 //! its hash.
 
-mod common;
-
-use common::*;
 use get_session::error::ApiError;
 use get_session::session::{unix_now, SessionRecord, Username};
 use get_session::store::MemoryStore;
+use get_session::testing::*;
 use get_session::token::SessionToken;
 use get_session::App;
 use proptest::prelude::*;
@@ -184,7 +182,7 @@ proptest! {
             prop_assert_eq!(&obj["op_id"], &json!(op_id));
             // Fixed sentences only: nothing from the request (a token above all) is echoed.
             let message = obj["message"].as_str().unwrap().to_owned();
-            let all: Vec<String> = ApiError::every_kind().iter().map(ApiError::message).collect();
+            let all: Vec<String> = every_error().iter().map(ApiError::message).collect();
             prop_assert!(all.contains(&message), "unexpected message {:?}", message);
         }
         if mangled.is_none() && method != "GET" {

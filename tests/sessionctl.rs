@@ -1,11 +1,9 @@
 //! The `sessionctl` binary against the local DynamoDB: what it writes is what
 //! `GET /session` reads, and its failures are clear sentences with a non-zero exit.
 
-mod common;
-
 use std::process::{Command, Output};
 
-use common::*;
+use get_session::testing::*;
 use serde_json::json;
 
 fn sessionctl(table: Option<&str>, args: &[&str], stdin: Option<&str>) -> Output {

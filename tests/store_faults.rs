@@ -4,15 +4,16 @@
 //! fault from `openssl s_server` with a certificate nobody trusts. The HTTPS client's
 //! trust (compiled-in roots, or a private CA) against the fake endpoint behind TLS.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::fake_dynamodb::{Behavior, FakeDynamo};
-use common::*;
+#[path = "support/fake_dynamodb.rs"]
+mod fake_dynamodb;
+
+use fake_dynamodb::{Behavior, FakeDynamo};
 use get_session::session::unix_now;
 use get_session::store::https::Roots;
 use get_session::store::sdk::{config_loader_trusting, ATTEMPT_TIMEOUT, OPERATION_TIMEOUT};
+use get_session::testing::*;
 use get_session::{App, DynamoStore};
 use serde_json::json;
 
@@ -89,7 +90,7 @@ async fn one_consistent_projected_get_item_keyed_by_the_token_hash() {
     assert!(!fake.last_body().contains("some-token"));
 
     let client = client(&fake.url).await;
-    let eventual = common::app(
+    let eventual = get_session::testing::app(
         &client,
         &config("sessions", &[("SESSION_CONSISTENT_READ", "false")]),
     );
@@ -246,58 +247,11 @@ async fn unexpected_content_type_is_never_a_session() {
     }
 }
 
-/// `openssl s_server` on a free port with a certificate from a fresh private CA that
-/// nothing trusts.
-struct UntrustedTls {
-    child: std::process::Child,
-    port: u16,
-    _ca: PrivateCa,
-}
-
-impl UntrustedTls {
-    fn start() -> Self {
-        let ca = PrivateCa::new();
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = std::process::Command::new("openssl")
-            .args(["s_server", "-quiet", "-accept"])
-            .arg(format!("127.0.0.1:{port}"))
-            .arg("-cert")
-            .arg(ca.dir.join("cert.pem"))
-            .arg("-key")
-            .arg(ca.dir.join("key.pem"))
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "s_server did not start");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        UntrustedTls {
-            child,
-            port,
-            _ca: ca,
-        }
-    }
-}
-
-impl Drop for UntrustedTls {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 #[tokio::test]
 async fn untrusted_tls_certificate_is_500_unavailable_every_time() {
-    let server = UntrustedTls::start();
-    let client = client(&format!("https://127.0.0.1:{}", server.port)).await;
+    let fake = FakeDynamo::start(Behavior::Item(live_item())).await;
+    let ca = PrivateCa::new();
+    let client = client(&ca.front(&fake.url).await).await;
     let app = app(&client, &config("sessions", &[]));
     for _ in 0..2 {
         let op_id = invocation_id();
@@ -308,6 +262,11 @@ async fn untrusted_tls_certificate_is_500_unavailable_every_time() {
             "{elapsed:?}"
         );
     }
+    assert_eq!(
+        fake.requests(),
+        0,
+        "nothing sent over an untrusted connection"
+    );
 }
 
 /// The init-time warm-up reads one key no session can have, and a store that is down or

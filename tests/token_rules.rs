@@ -3,11 +3,9 @@
 //! that front door does (repeated headers, comma-joined values, cookie arrays, HTTP/2
 //! cookie crumbs), through the function's entry point.
 
-mod common;
-
-use common::*;
 use get_session::session::{unix_now, SessionRecord, Username};
 use get_session::store::MemoryStore;
+use get_session::testing::*;
 use get_session::App;
 use serde_json::json;
 

@@ -11,7 +11,7 @@ use get_session::error::ApiError;
 use get_session::front_door::{Event, FrontDoor};
 use get_session::session::{KeyScheme, SessionKey, SessionRecord, Username};
 use get_session::store::MemoryStore;
-use get_session::testing::{with_nesting, Growth};
+use get_session::testing::{every_error, with_nesting, Growth};
 use get_session::token::SessionToken;
 use get_session::{App, Config};
 use libfuzzer_sys::fuzz_target;
@@ -122,10 +122,7 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(obj.len(), 3);
         assert_eq!(obj["op_id"], REQUEST_ID);
         let message = obj["message"].as_str().unwrap().to_owned();
-        let all: Vec<String> = ApiError::every_kind()
-            .iter()
-            .map(ApiError::message)
-            .collect();
+        let all: Vec<String> = every_error().iter().map(ApiError::message).collect();
         assert!(all.contains(&message), "unexpected message {message:?}");
     }
 });

@@ -14,6 +14,7 @@ pub mod https;
 pub mod memory;
 pub mod sdk;
 
+use crate::vocabulary::vocabulary;
 use std::error::Error;
 use std::fmt;
 use std::future::Future;
@@ -32,96 +33,67 @@ pub trait SessionStore: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Option<SessionRecord>, StoreError>> + Send;
 }
 
-/// The kinds of store failure a client can tell apart.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StoreFailure {
-    /// Unreachable, timed out, or answering with a server error or an unreadable response.
-    Unavailable,
-    /// Throttled, and still throttled after the retries.
-    Throttled,
-    /// The table is missing, access is denied, or the request was refused as invalid.
-    Misconfigured,
-    /// A stored item lacks `username`/`expires_at` or has them with the wrong type.
-    RecordInvalid,
+vocabulary! {
+    /// The kinds of store failure a client can tell apart.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum StoreFailure {
+        /// Unreachable, timed out, or answering with a server error or an unreadable response.
+        Unavailable,
+        /// Throttled, and still throttled after the retries.
+        Throttled,
+        /// The table is missing, access is denied, or the request was refused as invalid.
+        Misconfigured,
+        /// A stored item lacks `username`/`expires_at` or has them with the wrong type.
+        RecordInvalid,
+    }
 }
 
-impl StoreFailure {
-    /// Every kind, once.
-    pub const ALL: [StoreFailure; 4] = [
-        StoreFailure::Unavailable,
-        StoreFailure::Throttled,
-        StoreFailure::Misconfigured,
-        StoreFailure::RecordInvalid,
-    ];
-}
-
-/// Why a lookup failed, precisely enough for an operator, and nothing secret.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Cause {
-    /// The whole call (retries included) ran out of time.
-    Timeout,
-    /// No connection within the connect timeout.
-    ConnectTimeout,
-    /// The connection was refused, reset or broken.
-    ConnectionFailed,
-    /// The request could not be sent for another reason (TLS, DNS, ...).
-    DispatchFailure,
-    /// An answer came but could not be read (truncated, not JSON, wrong content type).
-    UnreadableResponse,
-    /// DynamoDB answered with a server error (5xx) or an unrecognised error code.
-    ServerError,
-    /// DynamoDB throttled every attempt.
-    Throttled,
-    /// The table does not exist (in this account, region or endpoint).
-    TableNotFound,
-    /// The function's role may not read the table.
-    AccessDenied,
-    /// The credentials were rejected (unknown, expired, bad signature).
-    CredentialsRejected,
-    /// No credentials could be found.
-    NoCredentials,
-    /// The request could not be built: no endpoint for it (no region is configured).
-    EndpointUnresolved,
-    /// DynamoDB refused the request as invalid (for example a key schema mismatch).
-    RequestRejected,
-    /// The stored item has no `username`.
-    UsernameMissing,
-    /// The stored `username` is the empty string.
-    UsernameEmpty,
-    /// The stored `username` is not a string.
-    UsernameNotString,
-    /// The stored item has no `expires_at`.
-    ExpiresAtMissing,
-    /// The stored `expires_at` is not a number.
-    ExpiresAtNotNumber,
-    /// The stored `expires_at` is a number but not epoch seconds in range.
-    ExpiresAtNotEpoch,
+vocabulary! {
+    /// Why a lookup failed, precisely enough for an operator, and nothing secret.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Cause {
+        /// The whole call (retries included) ran out of time.
+        Timeout,
+        /// No connection within the connect timeout.
+        ConnectTimeout,
+        /// The connection was refused, reset or broken.
+        ConnectionFailed,
+        /// The request could not be sent for another reason (TLS, DNS, ...).
+        DispatchFailure,
+        /// An answer came but could not be read (truncated, not JSON, wrong content type).
+        UnreadableResponse,
+        /// DynamoDB answered with a server error (5xx) or an unrecognised error code.
+        ServerError,
+        /// DynamoDB throttled every attempt.
+        Throttled,
+        /// The table does not exist (in this account, region or endpoint).
+        TableNotFound,
+        /// The function's role may not read the table.
+        AccessDenied,
+        /// The credentials were rejected (unknown, expired, bad signature).
+        CredentialsRejected,
+        /// No credentials could be found.
+        NoCredentials,
+        /// The request could not be built: no endpoint for it (no region is configured).
+        EndpointUnresolved,
+        /// DynamoDB refused the request as invalid (for example a key schema mismatch).
+        RequestRejected,
+        /// The stored item has no `username`.
+        UsernameMissing,
+        /// The stored `username` is the empty string.
+        UsernameEmpty,
+        /// The stored `username` is not a string.
+        UsernameNotString,
+        /// The stored item has no `expires_at`.
+        ExpiresAtMissing,
+        /// The stored `expires_at` is not a number.
+        ExpiresAtNotNumber,
+        /// The stored `expires_at` is a number but not epoch seconds in range.
+        ExpiresAtNotEpoch,
+    }
 }
 
 impl Cause {
-    /// Every cause, once.
-    pub const ALL: [Cause; 19] = [
-        Cause::Timeout,
-        Cause::ConnectTimeout,
-        Cause::ConnectionFailed,
-        Cause::DispatchFailure,
-        Cause::UnreadableResponse,
-        Cause::ServerError,
-        Cause::Throttled,
-        Cause::TableNotFound,
-        Cause::AccessDenied,
-        Cause::CredentialsRejected,
-        Cause::NoCredentials,
-        Cause::EndpointUnresolved,
-        Cause::RequestRejected,
-        Cause::UsernameMissing,
-        Cause::UsernameEmpty,
-        Cause::UsernameNotString,
-        Cause::ExpiresAtMissing,
-        Cause::ExpiresAtNotNumber,
-        Cause::ExpiresAtNotEpoch,
-    ];
-
     /// The kind of failure a client is told about.
     pub fn failure(self) -> StoreFailure {
         use Cause::*;
@@ -230,7 +202,7 @@ mod tests {
     fn every_cause_has_a_distinct_code_and_every_failure_a_cause() {
         let codes: std::collections::HashSet<_> = Cause::ALL.iter().map(|c| c.as_str()).collect();
         assert_eq!(codes.len(), Cause::ALL.len());
-        for failure in StoreFailure::ALL {
+        for &failure in StoreFailure::ALL {
             assert!(
                 Cause::ALL.iter().any(|c| c.failure() == failure),
                 "{failure:?}"

@@ -35,6 +35,7 @@ usage: sessionctl create USERNAME [--ttl DURATION] [--token TOKEN]
   revoke   deletes the session
 
 TOKEN may be `-` to read it from standard input (keeps it out of the process list).
+--verbose (anywhere) adds the AWS SDK's error chain to an error.
 Environment: SESSION_TABLE (required), SESSION_TOKEN_HASH (sha256|none), and the
 standard AWS settings (AWS_REGION, credentials, AWS_ENDPOINT_URL_DYNAMODB).";
 
@@ -52,7 +53,9 @@ enum Command {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let verbose = args.iter().any(|a| a == "--verbose" || a == "-v");
+    args.retain(|a| a != "--verbose" && a != "-v");
     let command = match parse_args(&args) {
         Ok(c) => c,
         Err(msg) => {
@@ -60,7 +63,7 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match run(command).await {
+    match run(command, verbose).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(msg) => {
             eprintln!("sessionctl: error: {msg}");
@@ -127,7 +130,7 @@ fn parse_duration(v: &str) -> Option<i64> {
     n.checked_mul(scale)
 }
 
-async fn run(command: Command) -> Result<(), String> {
+async fn run(command: Command, verbose: bool) -> Result<(), String> {
     let config = Config::from_env().map_err(|e| e.to_string())?;
     // An operator's tool: the system's trust store (and a corporate CA in it), not the
     // function's compiled-in roots; it has no cold start to save.
@@ -140,7 +143,7 @@ async fn run(command: Command) -> Result<(), String> {
     }
     let client = aws_sdk_dynamodb::Client::new(&sdk_config);
     let table = DynamoStore::new(client.clone(), &config.table, true);
-    let explain = |e: StoreError| explain(&config.table, &e);
+    let explain = |e: StoreError| explain(&config.table, &e, verbose);
     match command {
         Command::Create {
             username,
@@ -228,27 +231,34 @@ fn read_token(arg: &str) -> Result<SessionToken, String> {
         .map_err(|m| format!("the token is malformed: {}", m.describe()))
 }
 
-/// A sentence for the operator: what is wrong and what to do, then the SDK's error chain.
-fn explain(table: &str, e: &StoreError) -> String {
+/// A sentence for the operator: what is wrong and what to do. Every cause has its own
+/// (the match is exhaustive: a new cause cannot go unexplained). With `--verbose`, the
+/// SDK's error chain follows it.
+fn explain(table: &str, e: &StoreError, verbose: bool) -> String {
+    use Cause::*;
     let what = match e.cause() {
-        Cause::TableNotFound => format!("table {table:?} does not exist at this endpoint/region"),
-        Cause::AccessDenied => format!("access denied to table {table:?}"),
-        Cause::CredentialsRejected => "the AWS credentials were rejected".into(),
-        Cause::NoCredentials => "no AWS credentials found (set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)".into(),
-        Cause::EndpointUnresolved => "no DynamoDB endpoint for this configuration (set AWS_REGION)".into(),
-        Cause::Throttled => "DynamoDB is throttling requests".into(),
-        cause => match e.failure() {
-            get_session::store::StoreFailure::RecordInvalid => {
-                format!("the stored record is invalid ({})", cause.as_str())
-            }
-            get_session::store::StoreFailure::Unavailable => {
-                format!("DynamoDB is unreachable ({})", cause.as_str())
-            }
-            _ => format!("DynamoDB refused the request ({})", cause.as_str()),
-        },
+        Timeout => "DynamoDB did not answer in time; check the endpoint and the network, then try again".into(),
+        ConnectTimeout => "no connection to DynamoDB could be opened in time; check AWS_ENDPOINT_URL_DYNAMODB, AWS_REGION and the network".into(),
+        ConnectionFailed => "the connection to DynamoDB was refused or broken; check that the endpoint is up (AWS_ENDPOINT_URL_DYNAMODB)".into(),
+        DispatchFailure => "the request could not be sent to DynamoDB (TLS or DNS); check the endpoint and the trusted certificates".into(),
+        UnreadableResponse => "DynamoDB's answer could not be read; check that AWS_ENDPOINT_URL_DYNAMODB points at DynamoDB".into(),
+        ServerError => "DynamoDB answered with a server error; try again later".into(),
+        Throttled => "DynamoDB is throttling requests; try again later or raise the table's capacity".into(),
+        TableNotFound => format!("table {table:?} does not exist at this endpoint/region; check SESSION_TABLE and AWS_REGION"),
+        AccessDenied => format!("access denied to table {table:?}; grant these credentials access to it"),
+        CredentialsRejected => "the AWS credentials were rejected; check that they are current".into(),
+        NoCredentials => "no AWS credentials found (set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)".into(),
+        EndpointUnresolved => "no DynamoDB endpoint for this configuration (set AWS_REGION)".into(),
+        RequestRejected => format!("DynamoDB refused the request as invalid; check that table {table:?} has the session table's key schema"),
+        UsernameMissing | UsernameEmpty | UsernameNotString | ExpiresAtMissing
+        | ExpiresAtNotNumber | ExpiresAtNotEpoch => format!(
+            "the stored session is invalid ({}); the login service must write it as the README's \"Session policy\" says",
+            e.cause().as_str()
+        ),
     };
     match std::error::Error::source(e) {
-        Some(source) => format!("{what}: {}", DisplayErrorContext(source)),
+        Some(source) if verbose => format!("{what}: {}", DisplayErrorContext(source)),
+        Some(_) => format!("{what} (--verbose shows the AWS SDK's error)"),
         None => what,
     }
 }

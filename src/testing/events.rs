@@ -1,9 +1,6 @@
-//! Test support shared by the integration tests, the property tests, the fuzz target and
-//! the benchmarks (the `testing` feature): the sample events in `events/` (the same files
-//! users invoke), events of every front door's shape built from them, and events grown
-//! toward Lambda's 6 MB payload limit in each way an event can grow.
-//!
-//! Not part of the function: the `testing` feature is off in every build that ships.
+//! The sample events in `events/` (the same files users invoke), events of every front
+//! door's shape built from them, and events grown toward Lambda's 6 MB payload limit in
+//! each way an event can grow.
 
 use std::path::{Path, PathBuf};
 

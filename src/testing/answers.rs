@@ -1,0 +1,176 @@
+//! Invoking the function the way the runtime does (event JSON in, the front door's
+//! response JSON out) and the contract's assertions on what comes back.
+
+use aws_sdk_dynamodb::Client;
+use serde_json::Value;
+
+use crate::error::ApiError;
+use crate::front_door::{Event, FrontDoor, Unreadable};
+use crate::session::{KeyScheme, SessionKey};
+use crate::store::{Cause, SessionStore, StoreError};
+use crate::token::{Malformed, SessionToken, Source, TokenError};
+use crate::{App, Config, DynamoStore};
+
+/// A response as the front door receives it, read back per its format.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub status: u16,
+    /// Response headers (lowercase names), every value.
+    pub headers: Vec<(String, String)>,
+    pub body: Value,
+    /// The whole response JSON.
+    pub raw: Value,
+}
+
+impl Answer {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// `(status, body)`, for compact assertions.
+    pub fn parts(&self) -> (u16, Value) {
+        (self.status, self.body.clone())
+    }
+}
+
+/// The front door an event's JSON comes through, as the function detects it.
+pub fn door_of(json: &str) -> FrontDoor {
+    Event::parse(json)
+        .as_ref()
+        .and_then(FrontDoor::detect)
+        .expect("an event of a known front door")
+}
+
+/// Reads a response of the front door `door`, checking its format: payload 1.0 answers in
+/// `multiValueHeaders` only, payload 2.0 in `headers`, an ALB in both.
+pub fn answer_of(door: FrontDoor, response: &Value) -> Answer {
+    let status = response["statusCode"].as_u64().expect("statusCode") as u16;
+    let alb = door == FrontDoor::Alb;
+    let v2 = door == FrontDoor::PayloadV2;
+    let mut headers = Vec::new();
+    let multi = response.get("multiValueHeaders").and_then(Value::as_object);
+    let single = response.get("headers").and_then(Value::as_object);
+    if v2 {
+        for (n, v) in single.expect("payload 2.0 answers in `headers`") {
+            headers.push((n.to_lowercase(), v.as_str().unwrap().to_owned()));
+        }
+    } else {
+        for (n, vs) in multi.expect("payload 1.0 and ALB answer in `multiValueHeaders`") {
+            for v in vs.as_array().unwrap() {
+                headers.push((n.to_lowercase(), v.as_str().unwrap().to_owned()));
+            }
+        }
+        if alb {
+            assert_eq!(
+                single.map(|s| s.len()),
+                multi.map(|m| m.len()),
+                "ALB: both header fields"
+            );
+            assert!(response["statusDescription"]
+                .as_str()
+                .is_some_and(|d| d.starts_with(&status.to_string())));
+        } else {
+            assert!(
+                single.is_none_or(|s| s.is_empty()),
+                "payload 1.0: headers only in multiValueHeaders"
+            );
+        }
+    }
+    let text = response["body"].as_str().unwrap_or_default();
+    let body =
+        serde_json::from_str(text).unwrap_or_else(|e| panic!("body is not JSON ({e}): {response}"));
+    Answer {
+        status,
+        headers,
+        body,
+        raw: response.clone(),
+    }
+}
+
+/// One invocation through the function's entry point, as the runtime makes it.
+pub async fn invoke<S: SessionStore>(app: &App<S>, event: &Value, request_id: &str) -> Answer {
+    invoke_json(app, &event.to_string(), request_id).await
+}
+
+/// [`invoke`] with the event's JSON text as the runtime receives it.
+pub async fn invoke_json<S: SessionStore>(app: &App<S>, json: &str, request_id: &str) -> Answer {
+    let response = app
+        .invoke(json, request_id)
+        .await
+        .expect("a known front door gets an answer");
+    answer_of(door_of(json), &serde_json::to_value(response).unwrap())
+}
+
+/// A fresh invocation id, as Lambda would send.
+pub fn invocation_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// Asserts a full ResponseError with the given status, code and op_id.
+pub fn assert_error(answer: &Answer, status: u16, code: &str, op_id: &str) {
+    let body = &answer.body;
+    assert_eq!(answer.status, status, "{body}");
+    let obj = body.as_object().expect("error body is an object");
+    assert_eq!(obj.len(), 3, "exactly error_code, message, op_id: {body}");
+    assert_eq!(obj["error_code"], code, "{body}");
+    assert!(
+        obj["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
+    assert_eq!(obj["op_id"], op_id, "{body}");
+    assert_eq!(answer.header("content-type"), Some("application/json"));
+    assert_eq!(answer.header("cache-control"), Some("no-store"));
+}
+
+/// The function's configuration for `table`, plus `extra` settings.
+pub fn config(table: &str, extra: &[(&str, &str)]) -> Config {
+    Config::from_lookup(|name| {
+        if name == "SESSION_TABLE" {
+            return Some(table.to_owned());
+        }
+        extra
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| (*v).to_owned())
+    })
+    .expect("valid test config")
+}
+
+/// The table key of `token` under the default scheme.
+pub fn key(token: &str) -> SessionKey {
+    SessionKey::derive(
+        &SessionToken::parse(token.as_bytes()).unwrap(),
+        KeyScheme::Sha256,
+    )
+}
+
+/// The function against `table` through `client`.
+pub fn app(client: &Client, config: &Config) -> App<DynamoStore> {
+    App::new(
+        DynamoStore::new(client.clone(), &config.table, config.consistent_read),
+        config,
+    )
+}
+
+/// One error of every kind the function can answer (every unreadable field, every token
+/// source x reason, every store cause), from each vocabulary's `ALL`: tests check that a
+/// response's message is one of these fixed sentences, so nothing from the request can be
+/// echoed.
+pub fn every_error() -> Vec<ApiError> {
+    let mut all = vec![ApiError::MethodNotAllowed];
+    all.extend(Unreadable::ALL.iter().map(|&u| ApiError::InvalidRequest(u)));
+    for &source in Source::ALL {
+        for &reason in Malformed::ALL {
+            all.push(ApiError::InvalidToken(TokenError { source, reason }));
+        }
+    }
+    all.extend(
+        Cause::ALL
+            .iter()
+            .map(|&c| ApiError::Store(StoreError::new(c))),
+    );
+    all
+}

@@ -1,0 +1,119 @@
+//! The local DynamoDB that `scripts/test` starts (moto on 127.0.0.1): clients with the
+//! function's own settings, session tables made as the template makes them, and items
+//! written as a login service writes them.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use aws_sdk_dynamodb::config::{Credentials, Region};
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
+    ScalarAttributeType,
+};
+use aws_sdk_dynamodb::Client;
+
+use super::key;
+use crate::store;
+use crate::store::dynamo::{EXPIRES_ATTR, KEY_ATTR, USERNAME_ATTR};
+
+/// The local DynamoDB's URL, from `scripts/test`. Tests that need it are `#[ignore]`d with
+/// this reason, and `scripts/test` runs them with `--include-ignored`.
+pub fn endpoint() -> String {
+    std::env::var("GET_SESSION_TEST_DYNAMODB").unwrap_or_else(|_| {
+        panic!("GET_SESSION_TEST_DYNAMODB is not set: run the tests with scripts/test, which starts a local DynamoDB")
+    })
+}
+
+/// A URL on a port that was just free: nothing listens, connections are refused.
+pub fn closed_port_url() -> String {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    format!("http://127.0.0.1:{port}")
+}
+
+/// A client with the function's own timeouts and retries, pointed at `endpoint`.
+pub async fn client(endpoint: &str) -> Client {
+    client_from(
+        store::sdk::config_loader().expect("the trust store loads"),
+        endpoint,
+    )
+    .await
+}
+
+/// A client from `loader` (the function's settings, perhaps adjusted), pointed at
+/// `endpoint` with the local region and dummy credentials.
+pub async fn client_from(loader: aws_config::ConfigLoader, endpoint: &str) -> Client {
+    let config = loader
+        .endpoint_url(endpoint)
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("local", "local", None, None, "tests"))
+        .load()
+        .await;
+    Client::new(&config)
+}
+
+/// A new, empty session table with a unique name.
+pub async fn new_table(client: &Client) -> String {
+    static N: AtomicU32 = AtomicU32::new(0);
+    let name = format!(
+        "sessions-{}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed),
+        uuid::Uuid::new_v4().simple()
+    );
+    client
+        .create_table()
+        .table_name(&name)
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name(KEY_ATTR)
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .unwrap(),
+        )
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name(KEY_ATTR)
+                .key_type(KeyType::Hash)
+                .build()
+                .unwrap(),
+        )
+        .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await
+        .expect("create table in the local DynamoDB");
+    name
+}
+
+/// Writes a raw item (any attributes, any types) under `session_id`.
+pub async fn put_raw(
+    client: &Client,
+    table: &str,
+    session_id: &str,
+    attrs: &[(&str, AttributeValue)],
+) {
+    let mut req = client
+        .put_item()
+        .table_name(table)
+        .item(KEY_ATTR, AttributeValue::S(session_id.to_owned()));
+    for (k, v) in attrs {
+        req = req.item(*k, v.clone());
+    }
+    req.send().await.expect("put item");
+}
+
+/// Stores a session for `token` the way a login service does.
+pub async fn put_session(client: &Client, table: &str, token: &str, user: &str, expires_at: i64) {
+    put_raw(
+        client,
+        table,
+        key(token).as_str(),
+        &[
+            (USERNAME_ATTR, AttributeValue::S(user.to_owned())),
+            (EXPIRES_ATTR, AttributeValue::N(expires_at.to_string())),
+        ],
+    )
+    .await;
+}
