@@ -35,8 +35,12 @@ import statistics
 import subprocess
 import threading
 import time
+import sys
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "scripts"))
+import procfs  # noqa: E402  (the scripts' /proc reader)
 
 PREFIX = "/2018-06-01/runtime"
 
@@ -255,11 +259,7 @@ def start(path, env, extra_env=None, sandbox=None, first_event=None, wrapper=())
 
 
 def peak_kib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmHWM"):
-                return int(line.split()[1])
-    return 0
+    return procfs.status_kib(pid, "VmHWM").get("VmHWM", 0)
 
 
 def stop(api, proc):

@@ -20,6 +20,9 @@ import sys
 import time
 import urllib.error
 import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import procfs  # noqa: E402
 import uuid
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -360,24 +363,12 @@ def conformance(fn_port, env):
 
 def function_pid():
     """The function process that cargo lambda watch runs (target/debug/get-session)."""
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            with open(f"/proc/{pid}/cmdline", "rb") as f:
-                argv = f.read().split(b"\0")
-        except OSError:
-            continue
-        if argv and argv[0].endswith(b"target/debug/get-session"):
-            return int(pid)
-    return None
+    return procfs.find_pid(b"target/debug/get-session")
 
 
 def process_figures(pid):
-    status = open(f"/proc/{pid}/status").read()
-    kb = {line.split(":")[0]: int(line.split()[1]) for line in status.splitlines()
-          if line.startswith(("VmRSS", "VmHWM"))}
-    return kb["VmRSS"], kb["VmHWM"], len(os.listdir(f"/proc/{pid}/fd"))
+    kb = procfs.status_kib(pid, "VmRSS", "VmHWM")
+    return kb["VmRSS"], kb["VmHWM"], procfs.open_fds(pid)
 
 
 def soak(url, n, live, expired, revoked):

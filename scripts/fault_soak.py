@@ -45,6 +45,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "bench"))
 import e2e  # noqa: E402  (process helpers: start, stop_all, free_port, wait_port, check)
+import procfs  # noqa: E402
 from runtime_api import RuntimeApi  # noqa: E402
 
 TABLE = "sessions-soak"
@@ -237,10 +238,7 @@ def schedule(n, batch):
 
 
 def figures(pid):
-    status = open(f"/proc/{pid}/status").read()
-    kb = {line.split(":")[0]: int(line.split()[1]) for line in status.splitlines()
-          if line.startswith(("VmRSS", "VmHWM"))}
-    return kb["VmRSS"], len(os.listdir(f"/proc/{pid}/fd"))
+    return procfs.status_kib(pid, "VmRSS")["VmRSS"], procfs.open_fds(pid)
 
 
 def run(binary, env, mix, proxy, n, concurrency, batch):
