@@ -1,24 +1,25 @@
-//! The HTTPS client every AWS SDK call of this crate goes through, so that init reads and
-//! decodes no certificate bundle.
+//! The HTTPS client every AWS SDK call of this crate goes through: hyper 1 and rustls 0.23
+//! on *ring*, trusting [`Roots`] (see [`super::trust`] for why not the SDK's own client).
 //!
-//! The SDK's own client loads the system's root certificates when a client is built: it
-//! reads the PEM bundle and base64-decodes it, about 8 million instructions, four fifths
-//! of this function's init with it (9.9 million; 1.8 million without: BENCHMARKS.md).
-//! This client is the same stack (hyper 1 and rustls 0.23, here on *ring*), but trusts
-//! the Web PKI roots compiled into the binary (`webpki-roots`, Mozilla's list as the
-//! rustls project ships it), already in the form the verifier uses. The escape hatch is the usual one: when `SSL_CERT_FILE` or
-//! `SSL_CERT_DIR` is set, the certificates found there are trusted instead (private CAs,
-//! TLS-inspecting proxies, a local store). SECURITY.md has the trade-offs.
+//! Why a client of our own: the SDK's client (`aws-smithy-http-client`) takes trust anchors
+//! only as PEM and offers no way to pass DER anchors or a custom TLS connector
+//! (smithy-rs#4806, open). So the adapter below follows upstream's
+//! `rust-runtime/aws-smithy-http-client/src/client.rs` (smithy-lang/smithy-rs, as in
+//! `aws-smithy-http-client` 1.5.2): the same names (`Adapter`, `extract_smithy_connection`,
+//! `downcast_error`, `to_connector_error`, `find_source`) in the same order, so that a diff
+//! against it is readable. Where it differs, each difference is named where it stands
+//! and tested: no h2 (HTTP/1.1 only: DynamoDB's protocol); our connect timeout's error
+//! (`ConnectTimedOut`) is upstream's `HttpTimeoutError`; and an error with no hyper error
+//! in it (a connect failure from hyper-util) is I/O, where upstream says "other".
 //!
 //! It behaves as the SDK's client does where the SDK relies on it: the connect timeout
 //! covers TCP and the TLS handshake; errors are sorted into the SDK's timeout / I/O / other
 //! kinds, which drive its retries; a connection the retry policy marks bad is poisoned,
-//! so the pool never hands it out again. It speaks HTTP/1.1 (DynamoDB's protocol) and
-//! plain `http://` for local endpoints; it does not route through proxies.
+//! so the pool never hands it out again. It speaks HTTP/1.1 and plain `http://` for local
+//! endpoints; it does not route through proxies. SECURITY.md says how to go back to the
+//! SDK's own client once smithy-rs#4806 lands.
 
-use std::ffi::OsString;
 use std::future::Future;
-use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::{Arc, RwLock};
 use std::task::{Context, Poll};
@@ -43,95 +44,10 @@ use hyper_util::client::legacy::connect::{
 };
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use rustls::{ClientConfig, RootCertStore};
+use rustls::ClientConfig;
 use tower_service::Service;
 
-use super::in_chain;
-
-/// Which certificates the client trusts.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Roots {
-    /// The Web PKI roots compiled into the binary (`webpki-roots`).
-    CompiledIn,
-    /// The certificates `SSL_CERT_FILE` / `SSL_CERT_DIR` name when either is set (as
-    /// OpenSSL reads them), else the operating system's store; read when the client is
-    /// built.
-    System,
-    /// The certificates in one PEM file.
-    File(PathBuf),
-}
-
-impl Roots {
-    /// The function's choice: [`Roots::System`] when `SSL_CERT_FILE` or `SSL_CERT_DIR` is
-    /// set (so those are trusted), else [`Roots::CompiledIn`].
-    pub fn from_env() -> Self {
-        Self::choose(
-            std::env::var_os("SSL_CERT_FILE"),
-            std::env::var_os("SSL_CERT_DIR"),
-        )
-    }
-
-    /// [`Roots::from_env`] given the two variables' values; an empty value counts as unset.
-    pub fn choose(cert_file: Option<OsString>, cert_dir: Option<OsString>) -> Self {
-        let set = |v: Option<OsString>| v.is_some_and(|v| !v.is_empty());
-        if set(cert_file) || set(cert_dir) {
-            Roots::System
-        } else {
-            Roots::CompiledIn
-        }
-    }
-
-    fn load(&self) -> Result<RootCertStore, TrustError> {
-        let found = match self {
-            Roots::CompiledIn => {
-                return Ok(RootCertStore {
-                    roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-                })
-            }
-            Roots::System => rustls_native_certs::load_native_certs(),
-            Roots::File(path) => rustls_native_certs::load_certs_from_paths(Some(path), None),
-        };
-        let mut roots = RootCertStore::empty();
-        let (added, _unparsable) = roots.add_parsable_certificates(found.certs);
-        if added == 0 {
-            return Err(TrustError {
-                roots: self.clone(),
-                problems: found.errors.iter().map(ToString::to_string).collect(),
-            });
-        }
-        for problem in &found.errors {
-            tracing::warn!(%problem, "some trusted certificates were not loaded");
-        }
-        Ok(roots)
-    }
-}
-
-/// The certificates to trust were to be read (`SSL_CERT_FILE` / `SSL_CERT_DIR`, the system's
-/// store, or a file) but none could be loaded: a setting that would fail every request,
-/// reported when the client is built (at init).
-#[derive(Debug)]
-pub struct TrustError {
-    roots: Roots,
-    problems: Vec<String>,
-}
-
-impl fmt::Display for TrustError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.roots {
-            Roots::File(path) => write!(f, "no usable certificate in {}", path.display())?,
-            _ => f.write_str(
-                "no usable certificate in SSL_CERT_FILE / SSL_CERT_DIR \
-                 (or, with neither set, in the system's store)",
-            )?,
-        }
-        if !self.problems.is_empty() {
-            write!(f, " ({})", self.problems.join("; "))?;
-        }
-        Ok(())
-    }
-}
-
-impl Error for TrustError {}
+pub use super::trust::{Roots, TrustError};
 
 /// The client: one TLS configuration, one connection pool per distinct connector setting.
 pub struct HttpsClient {
@@ -182,7 +98,7 @@ impl HttpsClient {
                 inner: https,
                 timeout: timeouts.0,
             });
-        SharedHttpConnector::new(Connector {
+        SharedHttpConnector::new(Adapter {
             client,
             read_timeout: timeouts.1,
         })
@@ -215,29 +131,34 @@ impl HttpClient for HttpsClient {
     }
 }
 
-type Tls = HttpsConnector<TcpConnector>;
+/// The connector one pool's connections are opened by: TCP, then TLS for `https://`.
+type HttpsOrHttpConnector = HttpsConnector<TcpConnector>;
 
-/// One pool's SDK connector: a request in, a response (or a sorted error) out.
-struct Connector {
-    client: Client<ConnectTimeout<Tls>, SdkBody>,
+/// One pool's SDK connector: a request in, a response (or a sorted error) out. Upstream's
+/// `Adapter`, with the read timeout in it (upstream wraps the client in a timeout service).
+struct Adapter {
+    client: Client<ConnectTimeout<HttpsOrHttpConnector>, SdkBody>,
     read_timeout: Option<Duration>,
 }
 
-impl fmt::Debug for Connector {
+impl fmt::Debug for Adapter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Connector").finish_non_exhaustive()
+        f.debug_struct("Adapter").finish_non_exhaustive()
     }
 }
 
-impl HttpConnector for Connector {
+impl HttpConnector for Adapter {
     fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
         let mut request = match request.try_into_http1x() {
             Ok(request) => request,
             Err(e) => return HttpConnectorFuture::ready(Err(ConnectorError::user(e.into()))),
         };
-        let captured = capture_connection(&mut request);
-        if let Some(capture) = request.extensions().get::<CaptureSmithyConnection>() {
-            capture.set_connection_retriever(move || poisonable(&captured));
+        let capture_connection = capture_connection(&mut request);
+        if let Some(capture_smithy_connection) =
+            request.extensions().get::<CaptureSmithyConnection>()
+        {
+            capture_smithy_connection
+                .set_connection_retriever(move || extract_smithy_connection(&capture_connection));
         }
         let response = self.client.request(request);
         let read_timeout = self.read_timeout;
@@ -248,7 +169,7 @@ impl HttpConnector for Connector {
                     .await
                     .map_err(|elapsed| ConnectorError::timeout(elapsed.into()))?,
             };
-            let response = response.map_err(sort_error)?;
+            let response = response.map_err(|e| downcast_error(e.into()))?;
             HttpResponse::try_from(response.map(SdkBody::from_body_1_x))
                 .map_err(|e| ConnectorError::other(e.into(), None))
         })
@@ -256,7 +177,7 @@ impl HttpConnector for Connector {
 }
 
 /// The connection a request went out on, for the SDK's retry policy to poison.
-fn poisonable(captured: &CaptureConnection) -> Option<ConnectionMetadata> {
+fn extract_smithy_connection(captured: &CaptureConnection) -> Option<ConnectionMetadata> {
     let connected = captured.connection_metadata();
     let connected = connected.as_ref()?;
     let proxied = connected.is_proxied();
@@ -273,31 +194,56 @@ fn poisonable(captured: &CaptureConnection) -> Option<ConnectionMetadata> {
     )
 }
 
-/// Sorts hyper's error into the SDK's kinds, as the SDK's own client does: a timeout, an
-/// I/O failure (connection refused, reset or closed, DNS, TLS handshake), or other.
-fn sort_error(err: hyper_util::client::legacy::Error) -> ConnectorError {
-    if in_chain::<ConnectTimedOut>(&err).is_some() {
-        return ConnectorError::timeout(err.into());
+/// Sorts an error out of the client into the SDK's kinds (timeout, I/O, user, other), as
+/// upstream's `downcast_error` does.
+fn downcast_error(err: BoxError) -> ConnectorError {
+    // Upstream first looks for aws-smithy-async's `TimedOutError`; nothing here raises it
+    // (our read timeout answers `ConnectorError::timeout` itself).
+    let err = match err.downcast::<ConnectorError>() {
+        Ok(connector_error) => return *connector_error,
+        Err(box_error) => box_error,
+    };
+    let err = match find_source::<hyper::Error>(err.as_ref()) {
+        Some(hyper_error) => return to_connector_error(hyper_error)(err),
+        None => err,
+    };
+    // Divergence: a connect failure from hyper-util carries no hyper error. Upstream
+    // calls it "other"; here our connect timeout is a timeout and a refused, reset or
+    // failed connection (TCP, DNS, the TLS handshake) is I/O, so the SDK retries it and
+    // the function reports `connect_timeout` / `connection_failed`.
+    if find_source::<ConnectTimedOut>(err.as_ref()).is_some() {
+        return ConnectorError::timeout(err);
     }
-    if let Some(hyper) = in_chain::<hyper::Error>(&err) {
-        if hyper.is_timeout() {
-            return ConnectorError::timeout(err.into());
-        }
-        if hyper.is_user() {
-            return ConnectorError::user(err.into());
-        }
-        if hyper.is_incomplete_message() {
-            return ConnectorError::other(err.into(), Some(ErrorKind::TransientError));
-        }
-        if hyper.is_closed() || hyper.is_canceled() || in_chain::<std::io::Error>(hyper).is_some() {
-            return ConnectorError::io(err.into());
-        }
-        return ConnectorError::other(err.into(), None);
+    let connect = find_source::<hyper_util::client::legacy::Error>(err.as_ref())
+        .is_some_and(hyper_util::client::legacy::Error::is_connect);
+    if connect || find_source::<std::io::Error>(err.as_ref()).is_some() {
+        return ConnectorError::io(err);
     }
-    if err.is_connect() || in_chain::<std::io::Error>(&err).is_some() {
-        return ConnectorError::io(err.into());
+    ConnectorError::other(err, None)
+}
+
+/// Which of the SDK's kinds a [`hyper::Error`] is: upstream's order (timeout, user,
+/// closed/canceled/I/O, incomplete message, other), without its h2 arm.
+fn to_connector_error(err: &hyper::Error) -> fn(BoxError) -> ConnectorError {
+    if err.is_timeout() || find_source::<ConnectTimedOut>(err).is_some() {
+        return ConnectorError::timeout;
     }
-    ConnectorError::other(err.into(), None)
+    if err.is_user() {
+        return ConnectorError::user;
+    }
+    if err.is_closed() || err.is_canceled() || find_source::<std::io::Error>(err).is_some() {
+        return ConnectorError::io;
+    }
+    // Upstream: "We sometimes receive this from S3: hyper::Error(IncompleteMessage)".
+    if err.is_incomplete_message() {
+        return |err: BoxError| ConnectorError::other(err, Some(ErrorKind::TransientError));
+    }
+    |err: BoxError| ConnectorError::other(err, None)
+}
+
+/// The first error of type `E` in `err`'s source chain, `err` itself included.
+fn find_source<'a, E: Error + 'static>(err: &'a (dyn Error + 'static)) -> Option<&'a E> {
+    super::in_chain::<E>(err)
 }
 
 /// Bounds opening a connection, TCP and TLS handshake together.
@@ -322,7 +268,7 @@ impl Error for ConnectTimedOut {}
 type Stream = MaybeHttpsStream<TokioIo<tokio::net::TcpStream>>;
 type Connecting = Pin<Box<dyn Future<Output = Result<Stream, BoxError>> + Send>>;
 
-impl Service<Uri> for ConnectTimeout<Tls> {
+impl Service<Uri> for ConnectTimeout<HttpsOrHttpConnector> {
     type Response = Stream;
     type Error = BoxError;
     type Future = Connecting;
@@ -350,33 +296,59 @@ impl Service<Uri> for ConnectTimeout<Tls> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn compiled_in_roots_unless_either_variable_is_set() {
-        let v = |s: &str| Some(OsString::from(s));
-        assert_eq!(Roots::choose(None, None), Roots::CompiledIn);
-        assert_eq!(Roots::choose(v(""), v("")), Roots::CompiledIn);
-        assert_eq!(Roots::choose(v("/etc/ca.pem"), None), Roots::System);
-        assert_eq!(Roots::choose(None, v("/etc/ssl/certs")), Roots::System);
-        assert_eq!(Roots::choose(v(""), v("/etc/ssl/certs")), Roots::System);
-    }
-
-    #[test]
-    fn compiled_in_roots_are_the_web_pki_and_read_no_file() {
-        let roots = Roots::CompiledIn.load().unwrap();
-        assert_eq!(roots.len(), webpki_roots::TLS_SERVER_ROOTS.len());
-        assert!(roots.len() > 100, "{}", roots.len());
-    }
-
-    #[test]
-    fn a_trust_file_with_no_certificate_is_an_error_naming_it() {
-        let dir = std::env::temp_dir().join(format!("https-roots-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let empty = dir.join("empty.pem");
-        std::fs::write(&empty, "not a certificate\n").unwrap();
-        for path in [empty, dir.join("missing.pem")] {
-            let err = HttpsClient::new(&Roots::File(path.clone())).unwrap_err();
-            assert!(err.to_string().contains(&*path.to_string_lossy()), "{err}");
+    fn kind(err: ConnectorError) -> &'static str {
+        if err.is_timeout() {
+            "timeout"
+        } else if err.is_io() {
+            "io"
+        } else if err.is_user() {
+            "user"
+        } else if err.as_other() == Some(ErrorKind::TransientError) {
+            "other transient"
+        } else {
+            "other"
         }
-        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn errors_without_a_hyper_error_are_sorted_as_the_function_needs() {
+        let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        assert_eq!(kind(downcast_error(Box::new(refused))), "io");
+        let timed_out = ConnectTimedOut(Duration::from_millis(5));
+        assert_eq!(kind(downcast_error(Box::new(timed_out))), "timeout");
+        let already = ConnectorError::user("bad request".into());
+        assert_eq!(kind(downcast_error(Box::new(already))), "user");
+        let unknown: BoxError = "something else".into();
+        assert_eq!(kind(downcast_error(unknown)), "other");
+    }
+
+    /// Real hyper errors, from a server that misbehaves: sorted in upstream's order
+    /// (timeout, user, closed/canceled/I/O, then incomplete message), as upstream does. An
+    /// earlier version tested "incomplete message" before "closed/I/O"; both are retried,
+    /// so only the kind's name differed, and now the order is upstream's.
+    #[tokio::test]
+    async fn hyper_errors_follow_upstreams_order() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        async fn answer_with(reply: &'static [u8]) -> ConnectorError {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let url = format!("http://{}/", listener.local_addr().unwrap());
+            tokio::spawn(async move {
+                let (mut tcp, _) = listener.accept().await.unwrap();
+                let mut buf = [0u8; 1024];
+                let _ = tcp.read(&mut buf).await;
+                let _ = tcp.write_all(reply).await;
+            });
+            let client = HttpsClient::new(&Roots::CompiledIn).unwrap();
+            let connector = client.connector((None, None));
+            let request = HttpRequest::get(url.as_str()).unwrap();
+            connector.call(request).await.unwrap_err()
+        }
+        // Closed before any answer: hyper's IncompleteMessage with no I/O error in it,
+        // which upstream calls other and transient (retried).
+        let closed = answer_with(b"").await;
+        assert_eq!(kind(closed), "other transient");
+        // An answer that is not HTTP: a parse error, which upstream calls other.
+        let garbage = answer_with(b"not http at all\r\n\r\n").await;
+        assert_eq!(kind(garbage), "other");
     }
 }

@@ -13,6 +13,7 @@ pub mod dynamo;
 pub mod https;
 pub mod memory;
 pub mod sdk;
+pub mod trust;
 
 use crate::vocabulary::vocabulary;
 use std::error::Error;

@@ -134,7 +134,7 @@ async fn run(command: Command, verbose: bool) -> Result<(), String> {
     let config = Config::from_env().map_err(|e| e.to_string())?;
     // An operator's tool: the system's trust store (and a corporate CA in it), not the
     // function's compiled-in roots; it has no cold start to save.
-    let sdk_config = store::sdk::config_loader_trusting(&Roots::System)
+    let sdk_config = store::sdk::config_loader_trusting(&Roots::EnvOrSystem)
         .map_err(|e| e.to_string())?
         .load()
         .await;
