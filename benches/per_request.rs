@@ -23,7 +23,7 @@ use get_session::store::MemoryStore;
 use get_session::telemetry::{self, LogFormat};
 use get_session::testing::Growth;
 use get_session::token::{self, CookieName, SessionToken};
-use get_session::{App, Config};
+use get_session::{Config, SessionEndpoint};
 use serde_json::value::RawValue;
 
 const TOKEN: &str = "3f8a1c9e0b7d4f2a6c5e8b1d9f0a2c4e6b8d0f1a3c5e7b9d2f4a6c8e0b1d3f5a";
@@ -69,7 +69,7 @@ fn benches(c: &mut Criterion) {
     };
     let config =
         Config::from_lookup(|k| (k == "SESSION_TABLE").then(|| "sessions".to_owned())).unwrap();
-    let app = App::new(MemoryStore::default().with(&key, record), &config);
+    let app = SessionEndpoint::new(MemoryStore::default().with(&key, record), &config);
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
@@ -144,7 +144,7 @@ fn event_size(c: &mut Criterion) {
     };
     let config =
         Config::from_lookup(|k| (k == "SESSION_TABLE").then(|| "sessions".to_owned())).unwrap();
-    let app = App::new(MemoryStore::default().with(&key, record), &config);
+    let app = SessionEndpoint::new(MemoryStore::default().with(&key, record), &config);
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();

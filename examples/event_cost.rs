@@ -8,7 +8,7 @@ use get_session::session::{unix_now, KeyScheme, SessionKey, SessionRecord, Usern
 use get_session::store::MemoryStore;
 use get_session::testing::Growth;
 use get_session::token::SessionToken;
-use get_session::{App, Config};
+use get_session::{Config, SessionEndpoint};
 
 const TOKEN: &str = "3f8a1c9e0b7d4f2a6c5e8b1d9f0a2c4e6b8d0f1a3c5e7b9d2f4a6c8e0b1d3f5a";
 
@@ -28,7 +28,7 @@ fn main() {
     let store = MemoryStore::default().with(&SessionKey::derive(&token, KeyScheme::Sha256), record);
     let config =
         Config::from_lookup(|k| (k == "SESSION_TABLE").then(|| "sessions".to_owned())).unwrap();
-    let app = App::new(store, &config);
+    let app = SessionEndpoint::new(store, &config);
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();

@@ -72,15 +72,15 @@ impl From<UnknownEvent> for lambda_runtime::Diagnostic {
 
 /// The function: settings and the store, built once at init and shared by every request.
 #[derive(Debug)]
-pub struct App<S> {
+pub struct SessionEndpoint<S> {
     store: S,
     cookie_name: CookieName,
     key_scheme: KeyScheme,
 }
 
-impl<S: SessionStore> App<S> {
+impl<S: SessionStore> SessionEndpoint<S> {
     pub fn new(store: S, config: &Config) -> Self {
-        App {
+        SessionEndpoint {
             store,
             cookie_name: config.cookie_name.clone(),
             key_scheme: config.key_scheme,

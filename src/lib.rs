@@ -27,5 +27,5 @@ pub mod token;
 mod vocabulary;
 
 pub use config::Config;
-pub use handler::App;
+pub use handler::SessionEndpoint;
 pub use store::{DynamoStore, SessionStore};

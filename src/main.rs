@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use get_session::{store, App, Config, DynamoStore};
+use get_session::{store, Config, DynamoStore, SessionEndpoint};
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use serde_json::value::RawValue;
 
@@ -37,7 +37,7 @@ async fn serve() -> Result<(), Error> {
         let ready = store.warm_up(store::sdk::WARM_UP_BUDGET).await;
         tracing::debug!(ready, "store connection warm-up");
     }
-    let app = Arc::new(App::new(store, &config));
+    let app = Arc::new(SessionEndpoint::new(store, &config));
 
     // The event is taken as raw JSON (checked well-formed by the runtime, at any depth) and
     // read by `front_door`, so that every header value counts and no value or nesting can

@@ -6,17 +6,17 @@
 use get_session::session::{unix_now, SessionRecord, Username};
 use get_session::store::MemoryStore;
 use get_session::testing::*;
-use get_session::App;
+use get_session::SessionEndpoint;
 use serde_json::{json, Value};
 
 const LIVE: &str = "live-token-abcdefghijklmnop";
 
-fn app() -> App<MemoryStore> {
+fn app() -> SessionEndpoint<MemoryStore> {
     let record = |user: &str| SessionRecord {
         username: Username::new(user).unwrap(),
         expires_at: unix_now() + 3600,
     };
-    App::new(
+    SessionEndpoint::new(
         MemoryStore::default()
             .with(&key(LIVE), record("alice"))
             .with(&key(DEMO_TOKEN), record("demo")),

@@ -6,7 +6,7 @@
 use get_session::session::{unix_now, SessionRecord, Username};
 use get_session::store::{Cause, MemoryStore, StoreError, StoreFailure};
 use get_session::testing::*;
-use get_session::App;
+use get_session::SessionEndpoint;
 use serde_json::{json, Value};
 
 fn record(user: &str, expires_at: i64) -> SessionRecord {
@@ -21,7 +21,7 @@ fn failing_token(failure: StoreFailure) -> String {
     format!("failing-{failure:?}").to_lowercase()
 }
 
-fn app() -> App<MemoryStore> {
+fn app() -> SessionEndpoint<MemoryStore> {
     let now = unix_now();
     let mut store = MemoryStore::default()
         .with(&key("live-token"), record("alice", now + 3600))
@@ -31,7 +31,7 @@ fn app() -> App<MemoryStore> {
         let &cause = Cause::ALL.iter().find(|c| c.failure() == failure).unwrap();
         store = store.failing(&key(&failing_token(failure)), StoreError::new(cause));
     }
-    App::new(store, &config("sessions", &[]))
+    SessionEndpoint::new(store, &config("sessions", &[]))
 }
 
 async fn get(shape: Shape, fields: &[(&str, &str)]) -> Answer {

@@ -16,18 +16,18 @@ use get_session::session::{unix_now, SessionRecord, Username};
 use get_session::store::MemoryStore;
 use get_session::testing::*;
 use get_session::token::SessionToken;
-use get_session::App;
+use get_session::SessionEndpoint;
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
 const LIVE: &str = "live-token-abcdefghijklmnop";
 
-fn app() -> App<MemoryStore> {
+fn app() -> SessionEndpoint<MemoryStore> {
     let record = SessionRecord {
         username: Username::new("alice").unwrap(),
         expires_at: unix_now() + 3600,
     };
-    App::new(
+    SessionEndpoint::new(
         MemoryStore::default().with(&key(LIVE), record),
         &config("sessions", &[]),
     )
@@ -202,7 +202,7 @@ proptest! {
             _ => ("cookie", format!("a=1; session={token}; b=2")),
         };
         let record = SessionRecord { username: Username::new("bob").unwrap(), expires_at: unix_now() + 60 };
-        let app = App::new(MemoryStore::default().with(&key(&token), record), &config("sessions", &[]));
+        let app = SessionEndpoint::new(MemoryStore::default().with(&key(&token), record), &config("sessions", &[]));
         let event = shape.event("GET", &[(name, &value)]);
         let answer = runtime().block_on(invoke(&app, &event, &invocation_id()));
         prop_assert_eq!(answer.parts(), (200, json!({"username": "bob"})));

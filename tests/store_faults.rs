@@ -14,20 +14,20 @@ use get_session::session::unix_now;
 use get_session::store::https::Roots;
 use get_session::store::sdk::{config_loader_trusting, ATTEMPT_TIMEOUT, OPERATION_TIMEOUT};
 use get_session::testing::*;
-use get_session::{App, DynamoStore};
+use get_session::{DynamoStore, SessionEndpoint};
 use serde_json::json;
 
 /// An upper limit that only catches a hang (the Lambda timeout in template.yaml is 10 s).
 const HANG_LIMIT: Duration = Duration::from_secs(10);
 
-async fn fixture(behavior: Behavior) -> (FakeDynamo, App<DynamoStore>) {
+async fn fixture(behavior: Behavior) -> (FakeDynamo, SessionEndpoint<DynamoStore>) {
     let fake = FakeDynamo::start(behavior).await;
     let client = client(&fake.url).await;
     let app = app(&client, &config("sessions", &[]));
     (fake, app)
 }
 
-async fn call(app: &App<DynamoStore>, op_id: &str) -> (Answer, Duration) {
+async fn call(app: &SessionEndpoint<DynamoStore>, op_id: &str) -> (Answer, Duration) {
     let event = Shape::HttpV2.event("GET", &[("x-dr-session", "some-token")]);
     let started = Instant::now();
     let answer = tokio::time::timeout(HANG_LIMIT, invoke(app, &event, op_id))
@@ -43,7 +43,7 @@ fn live_item() -> Option<String> {
     ))
 }
 
-async fn assert_recovers(fake: &FakeDynamo, app: &App<DynamoStore>) {
+async fn assert_recovers(fake: &FakeDynamo, app: &SessionEndpoint<DynamoStore>) {
     fake.set(Behavior::Item(live_item()));
     let (answer, _) = call(app, &invocation_id()).await;
     assert_eq!(answer.parts(), (200, json!({"username": "alice"})));

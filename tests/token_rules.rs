@@ -6,7 +6,7 @@
 use get_session::session::{unix_now, SessionRecord, Username};
 use get_session::store::MemoryStore;
 use get_session::testing::*;
-use get_session::App;
+use get_session::SessionEndpoint;
 use serde_json::json;
 
 const T: &str = DEMO_TOKEN;
@@ -177,12 +177,12 @@ fn rows() -> Vec<Row> {
 }
 
 /// The function with the demo session live in an in-memory store.
-fn demo_app() -> App<MemoryStore> {
+fn demo_app() -> SessionEndpoint<MemoryStore> {
     let record = SessionRecord {
         username: Username::new("demo").unwrap(),
         expires_at: unix_now() + 3600,
     };
-    App::new(
+    SessionEndpoint::new(
         MemoryStore::default().with(&key(T), record),
         &config("sessions", &[]),
     )

@@ -13,14 +13,14 @@ use get_session::session::{KeyScheme, SessionKey, SessionRecord, Username};
 use get_session::store::MemoryStore;
 use get_session::testing::{every_error, with_nesting, Growth};
 use get_session::token::SessionToken;
-use get_session::{App, Config};
+use get_session::{Config, SessionEndpoint};
 use libfuzzer_sys::fuzz_target;
 use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
 
 const REQUEST_ID: &str = "2c1e0f7a-9d3b-4e5f-8a6b-1c2d3e4f5a6b";
 
-fn app() -> App<MemoryStore> {
+fn app() -> SessionEndpoint<MemoryStore> {
     let token = SessionToken::parse(b"fuzz-live-token").unwrap();
     let key = SessionKey::derive(&token, KeyScheme::Sha256);
     let record = SessionRecord {
@@ -29,7 +29,7 @@ fn app() -> App<MemoryStore> {
     };
     let config =
         Config::from_lookup(|k| (k == "SESSION_TABLE").then(|| "sessions".to_owned())).unwrap();
-    App::new(MemoryStore::default().with(&key, record), &config)
+    SessionEndpoint::new(MemoryStore::default().with(&key, record), &config)
 }
 
 /// An event of shape `shape` (0: REST v1, 1: HTTP API v1, 2: payload 2.0, 3: ALB, 4: ALB

@@ -9,7 +9,7 @@ use crate::front_door::{Event, FrontDoor, Unreadable};
 use crate::session::{KeyScheme, SessionKey};
 use crate::store::{Cause, SessionStore, StoreError};
 use crate::token::{Malformed, SessionToken, Source, TokenError};
-use crate::{App, Config, DynamoStore};
+use crate::{Config, DynamoStore, SessionEndpoint};
 
 /// A response as the front door receives it, read back per its format.
 #[derive(Debug, Clone)]
@@ -91,12 +91,20 @@ pub fn answer_of(door: FrontDoor, response: &Value) -> Answer {
 }
 
 /// One invocation through the function's entry point, as the runtime makes it.
-pub async fn invoke<S: SessionStore>(app: &App<S>, event: &Value, request_id: &str) -> Answer {
+pub async fn invoke<S: SessionStore>(
+    app: &SessionEndpoint<S>,
+    event: &Value,
+    request_id: &str,
+) -> Answer {
     invoke_json(app, &event.to_string(), request_id).await
 }
 
 /// [`invoke`] with the event's JSON text as the runtime receives it.
-pub async fn invoke_json<S: SessionStore>(app: &App<S>, json: &str, request_id: &str) -> Answer {
+pub async fn invoke_json<S: SessionStore>(
+    app: &SessionEndpoint<S>,
+    json: &str,
+    request_id: &str,
+) -> Answer {
     let response = app
         .invoke(json, request_id)
         .await
@@ -148,8 +156,8 @@ pub fn key(token: &str) -> SessionKey {
 }
 
 /// The function against `table` through `client`.
-pub fn app(client: &Client, config: &Config) -> App<DynamoStore> {
-    App::new(
+pub fn app(client: &Client, config: &Config) -> SessionEndpoint<DynamoStore> {
+    SessionEndpoint::new(
         DynamoStore::new(client.clone(), &config.table, config.consistent_read),
         config,
     )
