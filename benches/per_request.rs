@@ -66,6 +66,8 @@ fn benches(c: &mut Criterion) {
     let record = SessionRecord {
         username: Username::new("alice").unwrap(),
         expires_at: unix_now() + 3600,
+        issued_at: None,
+        last_seen_at: None,
     };
     let config =
         Config::from_lookup(|k| (k == "SESSION_TABLE").then(|| "sessions".to_owned())).unwrap();
@@ -141,6 +143,8 @@ fn event_size(c: &mut Criterion) {
     let record = SessionRecord {
         username: Username::new("alice").unwrap(),
         expires_at: unix_now() + 3600,
+        issued_at: None,
+        last_seen_at: None,
     };
     let config =
         Config::from_lookup(|k| (k == "SESSION_TABLE").then(|| "sessions".to_owned())).unwrap();

@@ -24,6 +24,8 @@ fn main() {
     let record = SessionRecord {
         username: Username::new("alice").unwrap(),
         expires_at: unix_now() + 3600,
+        issued_at: None,
+        last_seen_at: None,
     };
     let store = MemoryStore::default().with(&SessionKey::derive(&token, KeyScheme::Sha256), record);
     let config =

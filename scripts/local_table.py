@@ -12,8 +12,15 @@ ddb = boto3.client("dynamodb", endpoint_url=os.environ["AWS_ENDPOINT_URL_DYNAMOD
 if table not in ddb.list_tables()["TableNames"]:
     ddb.create_table(
         TableName=table,
-        AttributeDefinitions=[{"AttributeName": "session_id", "AttributeType": "S"}],
+        AttributeDefinitions=[{"AttributeName": "session_id", "AttributeType": "S"},
+                              {"AttributeName": "username", "AttributeType": "S"}],
         KeySchema=[{"AttributeName": "session_id", "KeyType": "HASH"}],
+        GlobalSecondaryIndexes=[{
+            "IndexName": "username-index",
+            "KeySchema": [{"AttributeName": "username", "KeyType": "HASH"}],
+            "Projection": {"ProjectionType": "INCLUDE",
+                           "NonKeyAttributes": ["expires_at", "last_seen_at", "issued_at"]},
+        }],
         BillingMode="PAY_PER_REQUEST",
     )
     ddb.get_waiter("table_exists").wait(TableName=table)
@@ -21,4 +28,4 @@ if table not in ddb.list_tables()["TableNames"]:
         TableName=table,
         TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"},
     )
-print(f"table {table} ready (TTL on expires_at)", file=sys.stderr)
+print(f"table {table} ready (TTL on expires_at, username-index)", file=sys.stderr)

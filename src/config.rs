@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-use crate::session::KeyScheme;
+use crate::session::{KeyScheme, Policy};
 use crate::token::CookieName;
 
 /// Validated settings.
@@ -31,7 +31,18 @@ pub struct Config {
     /// namespace (unset: no metrics); the function's name (`AWS_LAMBDA_FUNCTION_NAME`) is
     /// their dimension.
     pub metrics: Option<Metrics>,
+    /// `SESSION_IDLE_TIMEOUT` (seconds, or a duration such as `30m`; unset: off) and
+    /// `SESSION_NOT_BEFORE` (Unix seconds; unset: off): README, "Session policy".
+    pub policy: Policy,
+    /// `SESSION_TOUCH`: `false` (default) or `true`: a read of a live session whose
+    /// `last_seen_at` is missing or older than [`TOUCH_INTERVAL`] sets it to now (one
+    /// conditional `UpdateItem`). Needs the idle timeout.
+    pub touch: bool,
 }
+
+/// How stale `last_seen_at` may be before a read with `SESSION_TOUCH` on writes it again:
+/// a client polling every second costs one write a minute.
+pub const TOUCH_INTERVAL: i64 = 60;
 
 /// Where the metrics go: a CloudWatch namespace and the function's name (the one
 /// dimension every metric has).
@@ -138,6 +149,37 @@ impl Config {
             }
         };
 
+        let idle_timeout = match get("SESSION_IDLE_TIMEOUT") {
+            None => None,
+            Some(v) => Some(
+                parse_duration_secs(&v)
+                    .and_then(|secs| u32::try_from(secs).ok())
+                    .ok_or_else(|| ConfigError {
+                        variable: "SESSION_IDLE_TIMEOUT",
+                        problem: "must be a number of seconds (such as 1800) or a duration with a unit s, m, h or d (such as 30m), greater than 0".into(),
+                    })?,
+            ),
+        };
+        let not_before = match get("SESSION_NOT_BEFORE") {
+            None => None,
+            Some(v) => Some(
+                v.parse::<i64>()
+                    .ok()
+                    .filter(|t| (0..=MAX_EPOCH).contains(t))
+                    .ok_or_else(|| ConfigError {
+                        variable: "SESSION_NOT_BEFORE",
+                        problem: "must be a time in whole Unix seconds (such as 1767225600), from 0 to 253402300799".into(),
+                    })?,
+            ),
+        };
+        let touch = flag("SESSION_TOUCH", false)?;
+        if touch && idle_timeout.is_none() {
+            return Err(ConfigError {
+                variable: "SESSION_TOUCH",
+                problem: "is true but SESSION_IDLE_TIMEOUT is not set: without an idle timeout, recording activity would write for nothing (set both, or neither)".into(),
+            });
+        }
+
         Ok(Config {
             table,
             cookie_name,
@@ -145,8 +187,31 @@ impl Config {
             consistent_read,
             warm_up,
             metrics,
+            policy: Policy {
+                idle_timeout,
+                not_before,
+            },
+            touch,
         })
     }
+}
+
+/// 9999-12-31T23:59:59Z: the last second a timestamp setting may name.
+const MAX_EPOCH: i64 = 253_402_300_799;
+
+/// `1800` (seconds), or a number with a unit: `90s`, `30m`, `8h`, `7d` -> seconds (> 0).
+pub fn parse_duration_secs(v: &str) -> Option<i64> {
+    let v = v.trim();
+    let (num, scale) = match v.as_bytes().last()? {
+        b's' => (&v[..v.len() - 1], 1),
+        b'm' => (&v[..v.len() - 1], 60),
+        b'h' => (&v[..v.len() - 1], 3600),
+        b'd' => (&v[..v.len() - 1], 86400),
+        b'0'..=b'9' => (v, 1),
+        _ => return None,
+    };
+    let n: i64 = num.parse().ok().filter(|n| *n > 0)?;
+    n.checked_mul(scale)
 }
 
 /// DynamoDB's rule for table names; an ARN is accepted too (tables shared across accounts).
@@ -245,6 +310,52 @@ mod tests {
         assert!(c.warm_up);
         let defaults = config(&[("SESSION_TABLE", "sessions")]).unwrap();
         assert!(defaults.consistent_read && !defaults.warm_up);
+        assert_eq!(defaults.policy, Policy::default());
+        assert!(!defaults.touch);
+    }
+
+    #[test]
+    fn session_policy_settings() {
+        let base = ("SESSION_TABLE", "sessions");
+        for (v, secs) in [
+            ("1800", 1800),
+            ("30m", 1800),
+            ("90s", 90),
+            ("12h", 43200),
+            ("1d", 86400),
+        ] {
+            let c = config(&[base, ("SESSION_IDLE_TIMEOUT", v)]).unwrap();
+            assert_eq!(c.policy.idle_timeout, Some(secs), "{v}");
+        }
+        let c = config(&[
+            base,
+            ("SESSION_IDLE_TIMEOUT", "30m"),
+            ("SESSION_TOUCH", "true"),
+            ("SESSION_NOT_BEFORE", "1767225600"),
+        ])
+        .unwrap();
+        assert!(c.touch);
+        assert_eq!(c.policy.not_before, Some(1_767_225_600));
+        for bad in [
+            "0",
+            "-5",
+            "30x",
+            "m",
+            "1.5h",
+            "thirty",
+            "99999999999d",
+            "5000000000",
+        ] {
+            let e = config(&[base, ("SESSION_IDLE_TIMEOUT", bad)]).unwrap_err();
+            assert_eq!(e.variable, "SESSION_IDLE_TIMEOUT", "{bad}");
+        }
+        for bad in ["-1", "1.5", "soon", "253402300800", "1e9"] {
+            let e = config(&[base, ("SESSION_NOT_BEFORE", bad)]).unwrap_err();
+            assert_eq!(e.variable, "SESSION_NOT_BEFORE", "{bad}");
+        }
+        let e = config(&[base, ("SESSION_TOUCH", "true")]).unwrap_err();
+        assert_eq!(e.variable, "SESSION_TOUCH");
+        assert!(e.to_string().contains("SESSION_IDLE_TIMEOUT"));
     }
 
     #[test]

@@ -14,11 +14,12 @@ use lambda_http::{Body, Response};
 use serde_json::{json, Value};
 
 use crate::config::Config;
+use crate::config::TOUCH_INTERVAL;
 use crate::error::ApiError;
 use crate::front_door::{Event, FrontDoor, FrontDoorResponse, HttpRequest};
-use crate::request_log::{Outcome, RequestLine};
-use crate::session::{unix_now, KeyScheme, SessionKey, Username};
-use crate::store::SessionStore;
+use crate::request_log::{Outcome, RequestLine, TouchLog};
+use crate::session::{unix_now, KeyScheme, Policy, SessionKey, State, Username};
+use crate::store::{Cause, SessionStore, StoreError, Touched, REQUEST_BUDGET};
 use crate::token::{self, CookieName, Source};
 
 /// How a request that did not fail ended.
@@ -27,7 +28,8 @@ enum Resolved {
     Live(Username),
     NoToken,
     Unknown,
-    Expired,
+    /// A stored session that is not live, and the rule that ended it.
+    Ended(State),
 }
 
 impl Resolved {
@@ -36,7 +38,9 @@ impl Resolved {
             Resolved::Live(_) => Outcome::Session,
             Resolved::NoToken => Outcome::NoToken,
             Resolved::Unknown => Outcome::Unknown,
-            Resolved::Expired => Outcome::Expired,
+            Resolved::Ended(State::Expired | State::Live) => Outcome::Expired,
+            Resolved::Ended(State::Idle) => Outcome::Idle,
+            Resolved::Ended(State::NotBefore) => Outcome::NotBefore,
         }
     }
 }
@@ -46,6 +50,8 @@ impl Resolved {
 struct Observed {
     source: Option<Source>,
     store_latency: Option<Duration>,
+    /// Whether a touch of `last_seen_at` was made, and how it went.
+    touch: Option<Result<Touched, StoreError>>,
 }
 
 /// An invocation whose event has no known front door's shape: there is no format to
@@ -76,6 +82,9 @@ pub struct SessionEndpoint<S> {
     store: S,
     cookie_name: CookieName,
     key_scheme: KeyScheme,
+    policy: Policy,
+    /// The idle timeout a read's touch keeps, where reads count as activity.
+    touch: Option<u32>,
 }
 
 impl<S: SessionStore> SessionEndpoint<S> {
@@ -84,6 +93,8 @@ impl<S: SessionStore> SessionEndpoint<S> {
             store,
             cookie_name: config.cookie_name.clone(),
             key_scheme: config.key_scheme,
+            policy: config.policy,
+            touch: config.policy.idle_timeout.filter(|_| config.touch),
         }
     }
 
@@ -108,6 +119,7 @@ impl<S: SessionStore> SessionEndpoint<S> {
                 store_ms: None,
                 error_code: None,
                 cause: Some("unknown_event"),
+                touch: None,
             }
             .write();
             return Err(UnknownEvent);
@@ -148,15 +160,32 @@ impl<S: SessionStore> SessionEndpoint<S> {
         let started = Instant::now();
         let found = self.store.find(&key).await;
         observed.store_latency = Some(started.elapsed());
-        let result = match found {
-            Err(e) => Err(ApiError::Store(e)),
-            Ok(None) => Ok(Resolved::Unknown),
-            Ok(Some(record)) if record.is_live_at(unix_now()) => {
-                Ok(Resolved::Live(record.username))
-            }
-            Ok(Some(_)) => Ok(Resolved::Expired),
+        let record = match found {
+            Err(e) => return (Err(ApiError::Store(e)), observed),
+            Ok(None) => return (Ok(Resolved::Unknown), observed),
+            Ok(Some(record)) => record,
         };
-        (result, observed)
+        let now = unix_now();
+        match record.state_at(now, &self.policy) {
+            State::Live => {}
+            ended => return (Ok(Resolved::Ended(ended)), observed),
+        }
+        if let Some(idle_timeout) = self.touch {
+            let stale = record
+                .last_seen_at
+                .is_none_or(|seen| now.saturating_sub(seen) > TOUCH_INTERVAL);
+            if stale {
+                // The answer never waits on the write beyond the request's store budget,
+                // and never depends on it.
+                let left = REQUEST_BUDGET.saturating_sub(started.elapsed());
+                let touch = self.store.touch(&key, now, idle_timeout);
+                observed.touch = Some(match tokio::time::timeout(left, touch).await {
+                    Ok(done) => done,
+                    Err(_) => Err(StoreError::new(Cause::Timeout)),
+                });
+            }
+        }
+        (Ok(Resolved::Live(record.username)), observed)
     }
 }
 
@@ -224,6 +253,11 @@ fn log_request(
         store_ms: observed.store_latency.map(|d| d.as_secs_f64() * 1000.0),
         error_code,
         cause,
+        touch: observed.touch.as_ref().map(|t| match t {
+            Ok(Touched::Written) => TouchLog::Written,
+            Ok(Touched::Declined) => TouchLog::Declined,
+            Err(e) => TouchLog::Failed(e.cause().as_str()),
+        }),
     }
     .write();
 }

@@ -8,6 +8,8 @@
 
 use tracing::Level;
 
+use crate::vocabulary::vocabulary;
+
 /// The `tracing` target of the request line.
 pub const TARGET: &str = "get_session::request";
 
@@ -32,8 +34,14 @@ pub mod field {
     pub const ERROR_CODE: &str = "error_code";
     /// A stable code for why: an error's cause.
     pub const CAUSE: &str = "cause";
+    /// Whether a read recorded activity (`SESSION_TOUCH`): `written`, `declined` (the
+    /// condition did not hold), or `failed`.
+    pub const TOUCH: &str = "touch";
+    /// Why a touch failed (a store cause code); the answer stands regardless.
+    pub const TOUCH_CAUSE: &str = "touch_cause";
 }
 
+vocabulary! {
 /// How a request ended: every value the line's `outcome` takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
@@ -43,12 +51,17 @@ pub enum Outcome {
     NoToken,
     /// A well-formed token that no stored session has (200 `{}`).
     Unknown,
-    /// A stored session that is no longer live (200 `{}`).
+    /// A stored session past its `expires_at` (200 `{}`).
     Expired,
+    /// A stored session unused for longer than the idle timeout (200 `{}`).
+    Idle,
+    /// A stored session issued before `SESSION_NOT_BEFORE` (200 `{}`).
+    NotBefore,
     /// The request was refused (4xx).
     Rejected,
     /// The function failed to answer it (5xx, or no answer at all).
     Error,
+}
 }
 
 impl Outcome {
@@ -59,6 +72,8 @@ impl Outcome {
             Outcome::NoToken => "no_token",
             Outcome::Unknown => "unknown",
             Outcome::Expired => "expired",
+            Outcome::Idle => "idle",
+            Outcome::NotBefore => "not_before",
             Outcome::Rejected => "rejected",
             Outcome::Error => "error",
         }
@@ -77,6 +92,27 @@ pub struct RequestLine<'a> {
     pub store_ms: Option<f64>,
     pub error_code: Option<&'static str>,
     pub cause: Option<&'static str>,
+    /// What recording the read as activity did, where it was tried.
+    pub touch: Option<TouchLog>,
+}
+
+/// The `touch` and `touch_cause` fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TouchLog {
+    Written,
+    Declined,
+    /// Failed, with the store cause's code.
+    Failed(&'static str),
+}
+
+impl TouchLog {
+    fn fields(self) -> (&'static str, Option<&'static str>) {
+        match self {
+            TouchLog::Written => ("written", None),
+            TouchLog::Declined => ("declined", None),
+            TouchLog::Failed(cause) => ("failed", Some(cause)),
+        }
+    }
 }
 
 impl RequestLine<'_> {
@@ -94,6 +130,8 @@ impl RequestLine<'_> {
     pub fn write(&self) {
         let line = self;
         let outcome = line.outcome.as_str();
+        let (touch, touch_cause) = line.touch.map(TouchLog::fields).unzip();
+        let touch_cause = touch_cause.flatten();
         if line.level() == Level::ERROR {
             tracing::event!(
                 target: TARGET,
@@ -106,6 +144,8 @@ impl RequestLine<'_> {
                 { field::STORE_MS } = line.store_ms,
                 { field::ERROR_CODE } = line.error_code,
                 { field::CAUSE } = line.cause,
+                { field::TOUCH } = touch,
+                { field::TOUCH_CAUSE } = touch_cause,
                 "{MESSAGE}"
             );
         } else {
@@ -120,6 +160,8 @@ impl RequestLine<'_> {
                 { field::STORE_MS } = line.store_ms,
                 { field::ERROR_CODE } = line.error_code,
                 { field::CAUSE } = line.cause,
+                { field::TOUCH } = touch,
+                { field::TOUCH_CAUSE } = touch_cause,
                 "{MESSAGE}"
             );
         }
@@ -141,15 +183,9 @@ mod tests {
             store_ms: None,
             error_code: None,
             cause: None,
+            touch: None,
         };
-        for outcome in [
-            Outcome::Session,
-            Outcome::NoToken,
-            Outcome::Unknown,
-            Outcome::Expired,
-            Outcome::Rejected,
-            Outcome::Error,
-        ] {
+        for &outcome in Outcome::ALL {
             // Exhaustive: a new outcome must be given its level here.
             let want = match outcome {
                 Outcome::Error => Level::ERROR,
@@ -157,6 +193,8 @@ mod tests {
                 | Outcome::NoToken
                 | Outcome::Unknown
                 | Outcome::Expired
+                | Outcome::Idle
+                | Outcome::NotBefore
                 | Outcome::Rejected => Level::INFO,
             };
             assert_eq!(line(outcome).level(), want, "{outcome:?}");

@@ -2,8 +2,10 @@
 //!
 //! The table is keyed by a [`SessionKey`] derived from the token (SHA-256 by default, so a
 //! leaked table does not leak usable tokens), and holds a [`SessionRecord`]: who the
-//! session belongs to and when it stops being valid. The liveness rule lives here, once:
-//! DynamoDB's TTL deletes expired items only eventually, so expiry is decided in code.
+//! session belongs to, when it stops being valid, when it was issued and last used. The
+//! liveness rule lives here, once ([`SessionRecord::state_at`] under a [`Policy`]):
+//! DynamoDB's TTL deletes expired items only eventually, so expiry is decided in code, and
+//! so are the operator's idle timeout and "not before" cut-off (README, "Session policy").
 
 use std::fmt;
 
@@ -59,17 +61,63 @@ impl Username {
     }
 }
 
-/// A well-formed session record as stored: its owner and its expiry (Unix epoch seconds).
+/// A well-formed session record as stored: its owner, its expiry, and (where the login
+/// service writes them) when it was issued and last used. Times are Unix epoch seconds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionRecord {
     pub username: Username,
     pub expires_at: i64,
+    /// `issued_at`: when the login service created the session.
+    pub issued_at: Option<i64>,
+    /// `last_seen_at`: when the session was last used; `None` until its idle timer starts.
+    pub last_seen_at: Option<i64>,
+}
+
+/// The operator's session policy beyond `expires_at` (`SESSION_IDLE_TIMEOUT`,
+/// `SESSION_NOT_BEFORE`). The default ends nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Policy {
+    /// A session unused for this many seconds is no longer live.
+    pub idle_timeout: Option<u32>,
+    /// A session issued before this time (or with no `issued_at`) is no longer live.
+    pub not_before: Option<i64>,
+}
+
+/// Whether a stored session is live, and if not, which rule ended it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    Live,
+    /// `expires_at` has passed.
+    Expired,
+    /// Issued before the policy's "not before" (every session ended at once).
+    NotBefore,
+    /// Unused for longer than the idle timeout.
+    Idle,
 }
 
 impl SessionRecord {
-    /// A session is live strictly before its expiry: `expires_at <= now` is no session.
+    /// The session's state at `now` under `policy`, each rule in this order: expiry, then
+    /// "not before", then the idle timeout. A session is live strictly before each limit.
+    pub fn state_at(&self, now: i64, policy: &Policy) -> State {
+        if self.expires_at <= now {
+            return State::Expired;
+        }
+        if let Some(not_before) = policy.not_before {
+            if self.issued_at.is_none_or(|issued| issued < not_before) {
+                return State::NotBefore;
+            }
+        }
+        if let (Some(idle), Some(seen)) = (policy.idle_timeout, self.last_seen_at) {
+            if seen.saturating_add(i64::from(idle)) <= now {
+                return State::Idle;
+            }
+        }
+        State::Live
+    }
+
+    /// Live under no policy but expiry.
     pub fn is_live_at(&self, now: i64) -> bool {
-        self.expires_at > now
+        self.state_at(now, &Policy::default()) == State::Live
     }
 }
 
@@ -101,12 +149,84 @@ mod tests {
         assert!(!format!("{key:?}").contains("abc"));
     }
 
+    fn record(expires_at: i64, issued_at: Option<i64>, last_seen_at: Option<i64>) -> SessionRecord {
+        SessionRecord {
+            username: Username::new("alice").unwrap(),
+            expires_at,
+            issued_at,
+            last_seen_at,
+        }
+    }
+
+    #[test]
+    fn each_rule_in_order_and_its_boundary() {
+        let idle = Policy {
+            idle_timeout: Some(1800),
+            not_before: None,
+        };
+        let cutoff = Policy {
+            idle_timeout: None,
+            not_before: Some(1000),
+        };
+        let both = Policy {
+            idle_timeout: Some(1800),
+            not_before: Some(1000),
+        };
+        let now = 10_000;
+        // Idle: live strictly before last_seen_at + timeout; no last_seen_at: not started.
+        assert_eq!(
+            record(now + 60, None, Some(now - 1799)).state_at(now, &idle),
+            State::Live
+        );
+        assert_eq!(
+            record(now + 60, None, Some(now - 1800)).state_at(now, &idle),
+            State::Idle
+        );
+        assert_eq!(
+            record(now + 60, None, None).state_at(now, &idle),
+            State::Live
+        );
+        // Off, last_seen_at is ignored.
+        assert_eq!(
+            record(now + 60, None, Some(0)).state_at(now, &Policy::default()),
+            State::Live
+        );
+        // Not before: issued at the cut-off is live, earlier or unknown is not.
+        assert_eq!(
+            record(now + 60, Some(1000), None).state_at(now, &cutoff),
+            State::Live
+        );
+        assert_eq!(
+            record(now + 60, Some(999), None).state_at(now, &cutoff),
+            State::NotBefore
+        );
+        assert_eq!(
+            record(now + 60, None, None).state_at(now, &cutoff),
+            State::NotBefore
+        );
+        // The order: expiry first, then not-before, then idle.
+        assert_eq!(
+            record(now, Some(0), Some(0)).state_at(now, &both),
+            State::Expired
+        );
+        assert_eq!(
+            record(now + 1, Some(0), Some(0)).state_at(now, &both),
+            State::NotBefore
+        );
+        assert_eq!(
+            record(now + 1, Some(2000), Some(0)).state_at(now, &both),
+            State::Idle
+        );
+        // Extreme values cannot overflow into "live".
+        assert_eq!(
+            record(now + 1, Some(i64::MAX), Some(i64::MIN)).state_at(now, &both),
+            State::Idle
+        );
+    }
+
     #[test]
     fn expiry_boundary() {
-        let rec = SessionRecord {
-            username: Username::new("alice").unwrap(),
-            expires_at: 100,
-        };
+        let rec = record(100, None, None);
         assert!(rec.is_live_at(99));
         assert!(!rec.is_live_at(100));
         assert!(!rec.is_live_at(101));

@@ -16,7 +16,8 @@
 //!   Embedded Metric Format metadata, so CloudWatch derives per-request metrics from it
 //!   with no API call: `requests` (Count, by `function_name` and `outcome`), `errors`
 //!   (Count, by `function_name` and `error_code`), `store_ms` (Milliseconds, by
-//!   `function_name`). Text logs never carry metrics.
+//!   `function_name`), `touch_failures` (Count, by `function_name`: a read's record of
+//!   activity that failed). Text logs never carry metrics.
 
 use std::fmt;
 use std::str::FromStr;
@@ -178,6 +179,7 @@ where
 struct MetricFields {
     error_code: bool,
     store_ms: bool,
+    touch_cause: bool,
 }
 
 impl Visit for MetricFields {
@@ -185,6 +187,7 @@ impl Visit for MetricFields {
         match f.name() {
             field::ERROR_CODE => self.error_code = true,
             field::STORE_MS => self.store_ms = true,
+            field::TOUCH_CAUSE => self.touch_cause = true,
             _ => {}
         }
     }
@@ -196,6 +199,7 @@ struct Emf {
     requests: String,
     errors: String,
     store_ms: String,
+    touch_failures: String,
     function_name: String,
 }
 
@@ -215,6 +219,7 @@ impl Emf {
             requests: directive(Some(field::OUTCOME), "requests", "Count"),
             errors: directive(Some(field::ERROR_CODE), "errors", "Count"),
             store_ms: directive(None, field::STORE_MS, "Milliseconds"),
+            touch_failures: directive(None, "touch_failures", "Count"),
             function_name: serde_json::Value::from(m.function_name).to_string(),
         }
     }
@@ -235,6 +240,10 @@ impl Emf {
             w.write_char(',')?;
             w.write_str(&self.store_ms)?;
         }
+        if present.touch_cause {
+            w.write_char(',')?;
+            w.write_str(&self.touch_failures)?;
+        }
         write!(
             w,
             r#"]}},"function_name":{},"requests":1"#,
@@ -242,6 +251,9 @@ impl Emf {
         )?;
         if present.error_code {
             w.write_str(r#","errors":1"#)?;
+        }
+        if present.touch_cause {
+            w.write_str(r#","touch_failures":1"#)?;
         }
         Ok(())
     }

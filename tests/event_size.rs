@@ -15,6 +15,8 @@ fn app() -> SessionEndpoint<MemoryStore> {
     let record = |user: &str| SessionRecord {
         username: Username::new(user).unwrap(),
         expires_at: unix_now() + 3600,
+        issued_at: None,
+        last_seen_at: None,
     };
     SessionEndpoint::new(
         MemoryStore::default()

@@ -13,6 +13,8 @@ fn record(user: &str, expires_at: i64) -> SessionRecord {
     SessionRecord {
         username: Username::new(user).unwrap(),
         expires_at,
+        issued_at: None,
+        last_seen_at: None,
     }
 }
 

@@ -26,6 +26,8 @@ fn app() -> SessionEndpoint<MemoryStore> {
     let record = SessionRecord {
         username: Username::new("alice").unwrap(),
         expires_at: unix_now() + 3600,
+        issued_at: None,
+        last_seen_at: None,
     };
     SessionEndpoint::new(
         MemoryStore::default().with(&key(LIVE), record),
@@ -201,7 +203,7 @@ proptest! {
             1 => ("authorization", format!("Bearer {token}")),
             _ => ("cookie", format!("a=1; session={token}; b=2")),
         };
-        let record = SessionRecord { username: Username::new("bob").unwrap(), expires_at: unix_now() + 60 };
+        let record = SessionRecord { username: Username::new("bob").unwrap(), expires_at: unix_now() + 60, issued_at: None, last_seen_at: None };
         let app = SessionEndpoint::new(MemoryStore::default().with(&key(&token), record), &config("sessions", &[]));
         let event = shape.event("GET", &[(name, &value)]);
         let answer = runtime().block_on(invoke(&app, &event, &invocation_id()));

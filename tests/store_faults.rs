@@ -77,15 +77,15 @@ async fn one_consistent_projected_get_item_keyed_by_the_token_hash() {
     let body: serde_json::Value = serde_json::from_str(&fake.last_body()).unwrap();
     assert_eq!(body["TableName"], "sessions");
     assert_eq!(body["ConsistentRead"], true);
-    assert_eq!(body["ProjectionExpression"], "#u, #e");
+    assert_eq!(body["ProjectionExpression"], "#u, #e, #i, #l");
     assert_eq!(
         body["ExpressionAttributeNames"],
-        json!({"#u": "username", "#e": "expires_at"})
+        json!({"#u": USERNAME_ATTR, "#e": EXPIRES_ATTR, "#i": ISSUED_ATTR, "#l": LAST_SEEN_ATTR})
     );
     // sha256("some-token"): the raw token never goes to the store.
     assert_eq!(
         body["Key"],
-        json!({"session_id": {"S": key("some-token").as_str()}})
+        json!({KEY_ATTR: {"S": key("some-token").as_str()}})
     );
     assert!(!fake.last_body().contains("some-token"));
 

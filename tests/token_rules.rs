@@ -181,6 +181,8 @@ fn demo_app() -> SessionEndpoint<MemoryStore> {
     let record = SessionRecord {
         username: Username::new("demo").unwrap(),
         expires_at: unix_now() + 3600,
+        issued_at: None,
+        last_seen_at: None,
     };
     SessionEndpoint::new(
         MemoryStore::default().with(&key(T), record),

@@ -26,6 +26,8 @@ fn app() -> SessionEndpoint<MemoryStore> {
     let record = SessionRecord {
         username: Username::new("alice").unwrap(),
         expires_at: i64::MAX,
+        issued_at: None,
+        last_seen_at: None,
     };
     let config =
         Config::from_lookup(|k| (k == "SESSION_TABLE").then(|| "sessions".to_owned())).unwrap();

@@ -3,7 +3,11 @@
 //! cannot be).
 //!
 //! Table schema: partition key `session_id` (S); `username` (S, non-empty);
-//! `expires_at` (N, Unix epoch seconds, also the table's TTL attribute).
+//! `expires_at` (N, Unix epoch seconds, also the table's TTL attribute); optionally
+//! `issued_at` and `last_seen_at` (N, Unix epoch seconds). A global secondary index
+//! `username-index` (partition key `username`) lets `sessionctl` find a user's sessions;
+//! the function never uses it. With `SESSION_TOUCH`, a read may be followed by one
+//! conditional `UpdateItem` of `last_seen_at` ([`SessionStore::touch`]).
 
 use std::collections::HashMap;
 
@@ -11,7 +15,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
 
 use super::classify::classify;
-use super::{Cause, SessionStore, StoreError};
+use super::{Cause, SessionStore, StoreError, Touched};
 use crate::session::{SessionKey, SessionRecord, Username};
 
 /// Partition key attribute (S).
@@ -20,6 +24,12 @@ pub const KEY_ATTR: &str = "session_id";
 pub const USERNAME_ATTR: &str = "username";
 /// Expiry attribute (N, epoch seconds; the table's TTL attribute).
 pub const EXPIRES_ATTR: &str = "expires_at";
+/// When the session was issued (N, epoch seconds; optional).
+pub const ISSUED_ATTR: &str = "issued_at";
+/// When the session was last used (N, epoch seconds; optional).
+pub const LAST_SEEN_ATTR: &str = "last_seen_at";
+/// The global secondary index on `username` (projecting the three times).
+pub const USERNAME_INDEX: &str = "username-index";
 
 /// Reads sessions from one table. Cheap to clone; build it once at init.
 #[derive(Debug, Clone)]
@@ -68,14 +78,52 @@ impl SessionStore for DynamoStore {
             .get_item()
             .table_name(&self.table)
             .key(KEY_ATTR, AttributeValue::S(key.as_str().to_owned()))
-            .projection_expression("#u, #e")
+            .projection_expression("#u, #e, #i, #l")
             .expression_attribute_names("#u", USERNAME_ATTR)
             .expression_attribute_names("#e", EXPIRES_ATTR)
+            .expression_attribute_names("#i", ISSUED_ATTR)
+            .expression_attribute_names("#l", LAST_SEEN_ATTR)
             .consistent_read(self.consistent_read)
             .send()
             .await
             .map_err(classify)?;
         out.item.map(|item| record_from_item(&item)).transpose()
+    }
+
+    async fn touch(
+        &self,
+        key: &SessionKey,
+        now: i64,
+        idle_timeout: u32,
+    ) -> Result<Touched, StoreError> {
+        let idle_since = now.saturating_sub(i64::from(idle_timeout));
+        let written = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(KEY_ATTR, AttributeValue::S(key.as_str().to_owned()))
+            .update_expression("SET #l = :now")
+            .condition_expression(
+                "attribute_exists(#k) AND #e > :now \
+                 AND (attribute_not_exists(#l) OR (#l < :now AND #l > :idle_since))",
+            )
+            .expression_attribute_names("#k", KEY_ATTR)
+            .expression_attribute_names("#e", EXPIRES_ATTR)
+            .expression_attribute_names("#l", LAST_SEEN_ATTR)
+            .expression_attribute_values(":now", AttributeValue::N(now.to_string()))
+            .expression_attribute_values(":idle_since", AttributeValue::N(idle_since.to_string()))
+            .send()
+            .await;
+        match written {
+            Ok(_) => Ok(Touched::Written),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(Touched::Declined)
+            }
+            Err(e) => Err(classify(e)),
+        }
     }
 }
 
@@ -98,14 +146,35 @@ fn record_from_item(item: &HashMap<String, AttributeValue>) -> Result<SessionRec
         },
         Some(_) => return invalid(Cause::ExpiresAtNotNumber),
     };
+    let time = |attr, not_number, not_epoch| match item.get(attr) {
+        None => Ok(None),
+        Some(AttributeValue::N(n)) => match parse_epoch_seconds(n) {
+            Some(secs) => Ok(Some(secs)),
+            None => Err(StoreError::new(not_epoch)),
+        },
+        Some(_) => Err(StoreError::new(not_number)),
+    };
     Ok(SessionRecord {
         username,
         expires_at,
+        issued_at: time(
+            ISSUED_ATTR,
+            Cause::IssuedAtNotNumber,
+            Cause::IssuedAtNotEpoch,
+        )?,
+        last_seen_at: time(
+            LAST_SEEN_ATTR,
+            Cause::LastSeenAtNotNumber,
+            Cause::LastSeenAtNotEpoch,
+        )?,
     })
 }
 
 /// DynamoDB numbers are decimal strings. Whole seconds are expected; a fraction (as a
-/// login service writing `Date.now() / 1000` would store) is truncated.
+/// login service writing `Date.now() / 1000` would store) is truncated, which for every
+/// time here errs towards ending a session, never extending it (`issued_at` and
+/// `last_seen_at` become earlier; `expires_at` too). A value outside i64 (38 digits, say)
+/// is no time at all: the record is invalid.
 fn parse_epoch_seconds(n: &str) -> Option<i64> {
     if let Ok(secs) = n.parse::<i64>() {
         return Some(secs);
@@ -144,6 +213,21 @@ mod tests {
         .unwrap();
         assert_eq!(rec.username.as_str(), "alice");
         assert_eq!(rec.expires_at, 1_700_000_000);
+    }
+
+    #[test]
+    fn issued_and_last_seen_are_read_when_present() {
+        let rec = record_from_item(&item(&[
+            ("username", s("a")),
+            ("expires_at", n("2000")),
+            ("issued_at", n("1000.7")),
+            ("last_seen_at", n("-5")),
+        ]))
+        .unwrap();
+        assert_eq!((rec.issued_at, rec.last_seen_at), (Some(1000), Some(-5)));
+        let rec =
+            record_from_item(&item(&[("username", s("a")), ("expires_at", n("2000"))])).unwrap();
+        assert_eq!((rec.issued_at, rec.last_seen_at), (None, None));
     }
 
     #[test]
@@ -189,6 +273,29 @@ mod tests {
                 Cause::ExpiresAtNotNumber,
             ),
         ];
+        let times = |name: &str, v| {
+            item(&[
+                ("username", s("a")),
+                ("expires_at", n("9999999999")),
+                (name, v),
+            ])
+        };
+        let cases = cases.into_iter().chain([
+            (times("issued_at", s("1")), Cause::IssuedAtNotNumber),
+            (
+                times("issued_at", n(&"9".repeat(38))),
+                Cause::IssuedAtNotEpoch,
+            ),
+            (
+                times("last_seen_at", AttributeValue::Bool(true)),
+                Cause::LastSeenAtNotNumber,
+            ),
+            (
+                times("last_seen_at", n(&"9".repeat(38))),
+                Cause::LastSeenAtNotEpoch,
+            ),
+            (times("last_seen_at", n("1e300")), Cause::LastSeenAtNotEpoch),
+        ]);
         for (case, cause) in cases {
             let err = record_from_item(&case).unwrap_err();
             assert_eq!(err.failure(), StoreFailure::RecordInvalid, "{case:?}");

@@ -25,14 +25,37 @@ pub use memory::MemoryStore;
 
 use crate::session::{SessionKey, SessionRecord};
 
-/// Looks up session records by key.
+/// Looks up session records by key, and records their use.
 pub trait SessionStore: Send + Sync + 'static {
     /// The record stored under `key`, `None` if there is none.
     fn find(
         &self,
         key: &SessionKey,
     ) -> impl Future<Output = Result<Option<SessionRecord>, StoreError>> + Send;
+
+    /// Sets the `last_seen_at` of the session under `key` to `now`, only where that item
+    /// exists, has not expired, is not idle under `idle_timeout`, and was last seen before
+    /// `now`: a touch never creates an item, revives a session or moves time backwards.
+    fn touch(
+        &self,
+        key: &SessionKey,
+        now: i64,
+        idle_timeout: u32,
+    ) -> impl Future<Output = Result<Touched, StoreError>> + Send;
 }
+
+/// What a touch did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Touched {
+    /// `last_seen_at` is now the request's time.
+    Written,
+    /// The condition did not hold when the write arrived (another request touched it
+    /// first, or the session ended or was deleted meanwhile): nothing written.
+    Declined,
+}
+
+/// The whole store budget of one request (the read, and a touch after it).
+pub use sdk::OPERATION_TIMEOUT as REQUEST_BUDGET;
 
 vocabulary! {
     /// The kinds of store failure a client can tell apart.
@@ -44,7 +67,8 @@ vocabulary! {
         Throttled,
         /// The table is missing, access is denied, or the request was refused as invalid.
         Misconfigured,
-        /// A stored item lacks `username`/`expires_at` or has them with the wrong type.
+        /// A stored item lacks `username`/`expires_at`, or has one of its attributes with the
+    /// wrong type or out of range.
         RecordInvalid,
     }
 }
@@ -91,6 +115,14 @@ vocabulary! {
         ExpiresAtNotNumber,
         /// The stored `expires_at` is a number but not epoch seconds in range.
         ExpiresAtNotEpoch,
+        /// The stored `issued_at` is not a number.
+        IssuedAtNotNumber,
+        /// The stored `issued_at` is a number but not epoch seconds in range.
+        IssuedAtNotEpoch,
+        /// The stored `last_seen_at` is not a number.
+        LastSeenAtNotNumber,
+        /// The stored `last_seen_at` is a number but not epoch seconds in range.
+        LastSeenAtNotEpoch,
     }
 }
 
@@ -105,7 +137,8 @@ impl Cause {
             TableNotFound | AccessDenied | CredentialsRejected | NoCredentials
             | EndpointUnresolved | RequestRejected => StoreFailure::Misconfigured,
             UsernameMissing | UsernameEmpty | UsernameNotString | ExpiresAtMissing
-            | ExpiresAtNotNumber | ExpiresAtNotEpoch => StoreFailure::RecordInvalid,
+            | ExpiresAtNotNumber | ExpiresAtNotEpoch | IssuedAtNotNumber | IssuedAtNotEpoch
+            | LastSeenAtNotNumber | LastSeenAtNotEpoch => StoreFailure::RecordInvalid,
         }
     }
 
@@ -131,6 +164,10 @@ impl Cause {
             UsernameNotString => "username_not_string",
             ExpiresAtMissing => "expires_at_missing",
             ExpiresAtNotNumber => "expires_at_not_number",
+            IssuedAtNotNumber => "issued_at_not_number",
+            IssuedAtNotEpoch => "issued_at_not_epoch",
+            LastSeenAtNotNumber => "last_seen_at_not_number",
+            LastSeenAtNotEpoch => "last_seen_at_not_epoch",
             ExpiresAtNotEpoch => "expires_at_not_epoch",
         }
     }

@@ -6,14 +6,16 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use aws_sdk_dynamodb::config::{Credentials, Region};
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
-    ScalarAttributeType,
+    AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement,
+    KeyType, Projection, ProjectionType, ScalarAttributeType,
 };
 use aws_sdk_dynamodb::Client;
 
 use super::key;
 use crate::store;
-use crate::store::dynamo::{EXPIRES_ATTR, KEY_ATTR, USERNAME_ATTR};
+use crate::store::dynamo::{
+    EXPIRES_ATTR, ISSUED_ATTR, KEY_ATTR, LAST_SEEN_ATTR, USERNAME_ATTR, USERNAME_INDEX,
+};
 
 /// The local DynamoDB's URL, from `scripts/test`. Tests that need it are `#[ignore]`d with
 /// this reason, and `scripts/test` runs them with `--include-ignored`.
@@ -54,8 +56,14 @@ pub async fn client_from(loader: aws_config::ConfigLoader, endpoint: &str) -> Cl
     Client::new(&config)
 }
 
-/// A new, empty session table with a unique name.
+/// A new, empty session table with a unique name, as template.yaml makes it (with
+/// `username-index`).
 pub async fn new_table(client: &Client) -> String {
+    new_table_with_index(client, true).await
+}
+
+/// A new, empty session table; with or without `username-index`.
+pub async fn new_table_with_index(client: &Client, index: bool) -> String {
     static N: AtomicU32 = AtomicU32::new(0);
     let name = format!(
         "sessions-{}-{}-{}",
@@ -63,7 +71,7 @@ pub async fn new_table(client: &Client) -> String {
         N.fetch_add(1, Ordering::Relaxed),
         uuid::Uuid::new_v4().simple()
     );
-    client
+    let create = client
         .create_table()
         .table_name(&name)
         .attribute_definitions(
@@ -80,7 +88,41 @@ pub async fn new_table(client: &Client) -> String {
                 .build()
                 .unwrap(),
         )
-        .billing_mode(BillingMode::PayPerRequest)
+        .billing_mode(BillingMode::PayPerRequest);
+    let create = if index {
+        create
+            .attribute_definitions(
+                AttributeDefinition::builder()
+                    .attribute_name(USERNAME_ATTR)
+                    .attribute_type(ScalarAttributeType::S)
+                    .build()
+                    .unwrap(),
+            )
+            .global_secondary_indexes(
+                GlobalSecondaryIndex::builder()
+                    .index_name(USERNAME_INDEX)
+                    .key_schema(
+                        KeySchemaElement::builder()
+                            .attribute_name(USERNAME_ATTR)
+                            .key_type(KeyType::Hash)
+                            .build()
+                            .unwrap(),
+                    )
+                    .projection(
+                        Projection::builder()
+                            .projection_type(ProjectionType::Include)
+                            .non_key_attributes(EXPIRES_ATTR)
+                            .non_key_attributes(LAST_SEEN_ATTR)
+                            .non_key_attributes(ISSUED_ATTR)
+                            .build(),
+                    )
+                    .build()
+                    .unwrap(),
+            )
+    } else {
+        create
+    };
+    create
         .send()
         .await
         .expect("create table in the local DynamoDB");

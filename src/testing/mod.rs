@@ -13,7 +13,9 @@ pub mod events;
 pub mod local_dynamodb;
 pub mod logs;
 
-pub use crate::store::dynamo::{EXPIRES_ATTR, KEY_ATTR, USERNAME_ATTR};
+pub use crate::store::dynamo::{
+    EXPIRES_ATTR, ISSUED_ATTR, KEY_ATTR, LAST_SEEN_ATTR, USERNAME_ATTR, USERNAME_INDEX,
+};
 pub use answers::*;
 pub use events::*;
 pub use local_dynamodb::*;

@@ -12,7 +12,9 @@ use std::process::ExitCode;
 
 use aws_sdk_dynamodb::error::DisplayErrorContext;
 use aws_sdk_dynamodb::primitives::{DateTime, DateTimeFormat};
-use get_session::session::{unix_now, SessionKey, SessionRecord, Username};
+use get_session::config::parse_duration_secs;
+use get_session::session::{unix_now, SessionKey, SessionRecord, State, Username};
+use get_session::store::dynamo::USERNAME_INDEX;
 use get_session::store::https::Roots;
 use get_session::store::{self, Cause, DynamoStore, SessionStore, StoreError};
 use get_session::token::SessionToken;
@@ -27,12 +29,19 @@ const USAGE: &str = "\
 usage: sessionctl create USERNAME [--ttl DURATION] [--token TOKEN]
        sessionctl show TOKEN
        sessionctl revoke TOKEN
+       sessionctl list USERNAME
+       sessionctl revoke-user USERNAME
 
-  create   writes a session and prints its token (256 random bits) on stdout, once.
-           --ttl     lifetime: a number with s, m, h or d (default 8h)
-           --token   use this token instead of a random one (fixtures, demos; 32+ bytes)
-  show     prints the session's username, expiry and state
-  revoke   deletes the session
+  create       writes a session (issued and last seen now) and prints its token (256
+               random bits) on stdout, once.
+               --ttl     lifetime: seconds, or a number with s, m, h or d (default 8h)
+               --token   use this token instead of a random one (fixtures, demos; 32+ bytes)
+  show         prints the session's username, times and state
+  revoke       deletes the session
+  list         one line per session of USERNAME (a short handle, never a token or key;
+               issued, last seen, expires; live, idle, ended or expired), through the
+               table's username-index
+  revoke-user  deletes every session of USERNAME and prints how many
 
 TOKEN may be `-` to read it from standard input (keeps it out of the process list).
 --verbose (anywhere) adds the AWS SDK's error chain to an error.
@@ -49,6 +58,8 @@ enum Command {
     },
     Show(String),
     Revoke(String),
+    List(String),
+    RevokeUser(String),
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -84,7 +95,7 @@ fn parse_args(args: &[String]) -> Result<Command, String> {
                 match arg.as_str() {
                     "--ttl" => {
                         let v = it.next().ok_or("--ttl needs a value")?;
-                        ttl_secs = parse_duration(v)
+                        ttl_secs = parse_duration_secs(v)
                             .ok_or_else(|| format!("invalid --ttl {v:?}: use e.g. 30m, 8h, 7d"))?;
                     }
                     "--token" => token = Some(it.next().ok_or("--token needs a value")?.clone()),
@@ -110,24 +121,19 @@ fn parse_args(args: &[String]) -> Result<Command, String> {
                 Command::Revoke(token.clone())
             })
         }
+        "list" | "revoke-user" => {
+            let [username] = rest else {
+                return Err(format!("{verb} takes exactly one USERNAME"));
+            };
+            Ok(if verb == "list" {
+                Command::List(username.clone())
+            } else {
+                Command::RevokeUser(username.clone())
+            })
+        }
         "-h" | "--help" | "help" => Err("help".into()),
         other => Err(format!("unknown command {other:?}")),
     }
-}
-
-/// `90s`, `30m`, `8h`, `7d` -> seconds (> 0).
-fn parse_duration(v: &str) -> Option<i64> {
-    let (split, _) = v.char_indices().last()?;
-    let (num, unit) = v.split_at(split);
-    let n: i64 = num.parse().ok().filter(|n| *n > 0)?;
-    let scale = match unit {
-        "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        "d" => 86400,
-        _ => return None,
-    };
-    n.checked_mul(scale)
 }
 
 async fn run(command: Command, verbose: bool) -> Result<(), String> {
@@ -164,9 +170,12 @@ async fn run(command: Command, verbose: bool) -> Result<(), String> {
                     SessionToken::generate().map_err(|e| format!("no randomness available: {e}"))?
                 }
             };
+            let now = unix_now();
             let record = SessionRecord {
                 username: Username::new(username).ok_or("USERNAME must not be empty")?,
-                expires_at: unix_now().saturating_add(ttl_secs),
+                expires_at: now.saturating_add(ttl_secs),
+                issued_at: Some(now),
+                last_seen_at: Some(now),
             };
             let key = SessionKey::derive(&token, config.key_scheme);
             table::put(&client, &config.table, &key, &record)
@@ -186,20 +195,53 @@ async fn run(command: Command, verbose: bool) -> Result<(), String> {
             match table.find(&key).await.map_err(explain)? {
                 None => return Err("no such session".into()),
                 Some(rec) => {
-                    let state = if rec.is_live_at(unix_now()) {
-                        "live"
-                    } else {
-                        "expired"
-                    };
-                    println!("username:   {}", rec.username.as_str());
-                    println!(
-                        "expires_at: {} ({})",
-                        rec.expires_at,
-                        rfc3339(rec.expires_at)
-                    );
-                    println!("state:      {state}");
+                    let state = rec.state_at(unix_now(), &config.policy);
+                    println!("username:     {}", rec.username.as_str());
+                    println!("issued_at:    {}", time(rec.issued_at));
+                    println!("last_seen_at: {}", time(rec.last_seen_at));
+                    println!("expires_at:   {}", time(Some(rec.expires_at)));
+                    println!("state:        {}", state_name(state));
                 }
             }
+        }
+        Command::List(username) => {
+            let sessions = table::sessions_of(&client, &config.table, &username)
+                .await
+                .map_err(|e| list_error(&config.table, e, verbose))?;
+            let now = unix_now();
+            for s in &sessions {
+                let state = match s.expires_at {
+                    None => "invalid",
+                    Some(expires_at) => state_name(
+                        SessionRecord {
+                            username: Username::new(username.clone()).ok_or("empty USERNAME")?,
+                            expires_at,
+                            issued_at: s.issued_at,
+                            last_seen_at: s.last_seen_at,
+                        }
+                        .state_at(now, &config.policy),
+                    ),
+                };
+                println!(
+                    "{}  issued {}  last seen {}  expires {}  {state}",
+                    handle(&s.key),
+                    time(s.issued_at),
+                    time(s.last_seen_at),
+                    time(s.expires_at),
+                );
+            }
+            eprintln!("{} session(s) of {username:?}", sessions.len());
+        }
+        Command::RevokeUser(username) => {
+            let sessions = table::sessions_of(&client, &config.table, &username)
+                .await
+                .map_err(|e| list_error(&config.table, e, verbose))?;
+            let keys: Vec<String> = sessions.into_iter().map(|s| s.key).collect();
+            let deleted = table::delete_all(&client, &config.table, &keys)
+                .await
+                .map_err(explain)?;
+            println!("{deleted}");
+            eprintln!("revoked {deleted} session(s) of {username:?}");
         }
         Command::Revoke(t) => {
             let key = SessionKey::derive(&read_token(&t)?, config.key_scheme);
@@ -250,6 +292,10 @@ fn explain(table: &str, e: &StoreError, verbose: bool) -> String {
         NoCredentials => "no AWS credentials found (set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)".into(),
         EndpointUnresolved => "no DynamoDB endpoint for this configuration (set AWS_REGION)".into(),
         RequestRejected => format!("DynamoDB refused the request as invalid; check that table {table:?} has the session table's key schema"),
+        IssuedAtNotNumber | IssuedAtNotEpoch | LastSeenAtNotNumber | LastSeenAtNotEpoch => format!(
+            "the stored session's times are invalid ({}); the login service must write issued_at and last_seen_at as whole Unix seconds (N)",
+            e.cause().as_str()
+        ),
         UsernameMissing | UsernameEmpty | UsernameNotString | ExpiresAtMissing
         | ExpiresAtNotNumber | ExpiresAtNotEpoch => format!(
             "the stored session is invalid ({}); the login service must write it as the README's \"Session policy\" says",
@@ -261,6 +307,37 @@ fn explain(table: &str, e: &StoreError, verbose: bool) -> String {
         Some(_) => format!("{what} (--verbose shows the AWS SDK's error)"),
         None => what,
     }
+}
+
+/// Why a user's sessions could not be listed, for the operator.
+fn list_error(table: &str, e: table::ListError, verbose: bool) -> String {
+    match e {
+        table::ListError::NoIndex => format!(
+            "table {table:?} has no global secondary index {USERNAME_INDEX:?} (partition key username), which finding a user's sessions needs; add it as template.yaml defines it"
+        ),
+        table::ListError::Store(e) => explain(table, &e, verbose),
+    }
+}
+
+/// A short handle for a session in listings: the first 12 hex digits of the SHA-256 of its
+/// key, which says nothing of the token (nor, where the table stores tokens raw, of the key).
+fn handle(key: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(&Sha256::digest(key.as_bytes())[..6])
+}
+
+fn state_name(state: State) -> &'static str {
+    match state {
+        State::Live => "live",
+        State::Expired => "expired",
+        State::Idle => "idle",
+        State::NotBefore => "ended",
+    }
+}
+
+/// `1767225600 (2026-01-01T00:00:00Z)`, or `-` where there is no time.
+fn time(t: Option<i64>) -> String {
+    t.map_or_else(|| "-".to_owned(), |t| format!("{t} ({})", rfc3339(t)))
 }
 
 /// Epoch seconds as an RFC 3339 UTC timestamp.
@@ -312,13 +389,13 @@ mod tests {
 
     #[test]
     fn durations() {
-        assert_eq!(parse_duration("90s"), Some(90));
-        assert_eq!(parse_duration("7d"), Some(604_800));
-        assert_eq!(parse_duration("h"), None);
-        assert_eq!(parse_duration("-1h"), None);
-        assert_eq!(parse_duration("1y"), None);
-        assert_eq!(parse_duration(""), None);
-        assert_eq!(parse_duration("5é"), None);
+        assert_eq!(parse_duration_secs("90s"), Some(90));
+        assert_eq!(parse_duration_secs("7d"), Some(604_800));
+        assert_eq!(parse_duration_secs("h"), None);
+        assert_eq!(parse_duration_secs("-1h"), None);
+        assert_eq!(parse_duration_secs("1y"), None);
+        assert_eq!(parse_duration_secs(""), None);
+        assert_eq!(parse_duration_secs("5é"), None);
     }
 
     #[test]

@@ -1,12 +1,21 @@
-//! The admin operations on the session table that only `sessionctl` needs (write, delete);
-//! the function itself can only read (`SessionStore::find`), here as in its IAM policy.
+//! The admin operations on the session table that only `sessionctl` needs (write, delete,
+//! find a user's sessions through `username-index`); the function itself only reads (and,
+//! with `SESSION_TOUCH`, updates `last_seen_at`), here as in its IAM policy.
 
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
+use std::collections::HashMap;
+use std::time::Duration;
+
+use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, ReturnValue, WriteRequest};
 use aws_sdk_dynamodb::Client;
 use get_session::session::{SessionKey, SessionRecord};
 use get_session::store::classify::classify;
-use get_session::store::dynamo::{EXPIRES_ATTR, KEY_ATTR, USERNAME_ATTR};
-use get_session::store::StoreError;
+use get_session::store::dynamo::{
+    EXPIRES_ATTR, ISSUED_ATTR, KEY_ATTR, LAST_SEEN_ATTR, USERNAME_ATTR, USERNAME_INDEX,
+};
+use get_session::store::{Cause, StoreError};
+
+/// How many times a batch's unprocessed deletes are sent again.
+const BATCH_RETRIES: usize = 8;
 
 /// Writes (or overwrites) the record stored under `key`.
 pub async fn put(
@@ -15,10 +24,17 @@ pub async fn put(
     key: &SessionKey,
     record: &SessionRecord,
 ) -> Result<(), StoreError> {
-    client
-        .put_item()
-        .table_name(table)
-        .item(KEY_ATTR, AttributeValue::S(key.as_str().to_owned()))
+    let times = [
+        (ISSUED_ATTR, record.issued_at),
+        (LAST_SEEN_ATTR, record.last_seen_at),
+    ];
+    let mut put = client.put_item().table_name(table);
+    for (attr, time) in times {
+        if let Some(t) = time {
+            put = put.item(attr, AttributeValue::N(t.to_string()));
+        }
+    }
+    put.item(KEY_ATTR, AttributeValue::S(key.as_str().to_owned()))
         .item(
             USERNAME_ATTR,
             AttributeValue::S(record.username.as_str().to_owned()),
@@ -44,4 +60,124 @@ pub async fn delete(client: &Client, table: &str, key: &SessionKey) -> Result<bo
         .await
         .map(|out| out.attributes.is_some_and(|a| !a.is_empty()))
         .map_err(classify)
+}
+
+/// One of a user's sessions as `username-index` projects it: its key (never printed
+/// whole) and its times, each `None` where the item lacks it or holds another type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    pub key: String,
+    pub issued_at: Option<i64>,
+    pub last_seen_at: Option<i64>,
+    pub expires_at: Option<i64>,
+}
+
+/// Why a user's sessions could not be listed.
+#[derive(Debug)]
+pub enum ListError {
+    /// The table has no `username-index`.
+    NoIndex,
+    Store(StoreError),
+}
+
+/// Every session of `username`, through `username-index`, page by page.
+pub async fn sessions_of(
+    client: &Client,
+    table: &str,
+    username: &str,
+) -> Result<Vec<Listed>, ListError> {
+    let mut out = Vec::new();
+    let mut start: Option<HashMap<String, AttributeValue>> = None;
+    loop {
+        let page = client
+            .query()
+            .table_name(table)
+            .index_name(USERNAME_INDEX)
+            .key_condition_expression("#u = :u")
+            .expression_attribute_names("#u", USERNAME_ATTR)
+            .expression_attribute_values(":u", AttributeValue::S(username.to_owned()))
+            .set_exclusive_start_key(start.take())
+            .send()
+            .await
+            .map_err(|e| {
+                let missing_index = e.as_service_error().is_some_and(|s| {
+                    aws_sdk_dynamodb::error::ProvideErrorMetadata::message(s)
+                        .is_some_and(|m| m.contains("index"))
+                        && aws_sdk_dynamodb::error::ProvideErrorMetadata::code(s)
+                            == Some("ValidationException")
+                });
+                if missing_index {
+                    ListError::NoIndex
+                } else {
+                    ListError::Store(classify(e))
+                }
+            })?;
+        let number = |item: &HashMap<String, AttributeValue>, attr| match item.get(attr) {
+            Some(AttributeValue::N(n)) => n.split('.').next().and_then(|n| n.parse().ok()),
+            _ => None,
+        };
+        for item in page.items() {
+            let Some(AttributeValue::S(key)) = item.get(KEY_ATTR) else {
+                continue;
+            };
+            out.push(Listed {
+                key: key.clone(),
+                issued_at: number(item, ISSUED_ATTR),
+                last_seen_at: number(item, LAST_SEEN_ATTR),
+                expires_at: number(item, EXPIRES_ATTR),
+            });
+        }
+        match page.last_evaluated_key {
+            Some(next) if !next.is_empty() => start = Some(next),
+            _ => return Ok(out),
+        }
+    }
+}
+
+/// Deletes the items under `keys`, 25 to a batch (DynamoDB's limit), retrying what a batch
+/// leaves unprocessed with growing pauses (at most [`BATCH_RETRIES`] times, then the table
+/// counts as throttled); returns how many were deleted.
+pub async fn delete_all(
+    client: &Client,
+    table: &str,
+    keys: &[String],
+) -> Result<usize, StoreError> {
+    let mut deleted = 0;
+    for chunk in keys.chunks(25) {
+        let mut pending: Vec<WriteRequest> = chunk
+            .iter()
+            .map(|key| {
+                let delete = DeleteRequest::builder()
+                    .key(KEY_ATTR, AttributeValue::S(key.clone()))
+                    .build()
+                    .expect("a key is set");
+                WriteRequest::builder().delete_request(delete).build()
+            })
+            .collect();
+        let mut pause = Duration::from_millis(50);
+        let mut retries = 0;
+        while !pending.is_empty() {
+            if retries > BATCH_RETRIES {
+                return Err(StoreError::new(Cause::Throttled));
+            }
+            retries += 1;
+            let sent = pending.len();
+            let out = client
+                .batch_write_item()
+                .request_items(table, std::mem::take(&mut pending))
+                .send()
+                .await
+                .map_err(classify)?;
+            pending = out
+                .unprocessed_items
+                .and_then(|mut u| u.remove(table))
+                .unwrap_or_default();
+            deleted += sent - pending.len();
+            if !pending.is_empty() {
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_secs(2));
+            }
+        }
+    }
+    Ok(deleted)
 }
