@@ -35,14 +35,10 @@ pub struct Config {
     /// `SESSION_NOT_BEFORE` (Unix seconds; unset: off): README, "Session policy".
     pub policy: Policy,
     /// `SESSION_TOUCH`: `false` (default) or `true`: a read of a live session whose
-    /// `last_seen_at` is missing or older than [`TOUCH_INTERVAL`] sets it to now (one
+    /// `last_seen_at` is missing or older than a minute sets it to now (one
     /// conditional `UpdateItem`). Needs the idle timeout.
     pub touch: bool,
 }
-
-/// How stale `last_seen_at` may be before a read with `SESSION_TOUCH` on writes it again:
-/// a client polling every second costs one write a minute.
-pub const TOUCH_INTERVAL: i64 = 60;
 
 /// Where the metrics go: a CloudWatch namespace and the function's name (the one
 /// dimension every metric has).

@@ -14,7 +14,6 @@ use lambda_http::{Body, Response};
 use serde_json::{json, Value};
 
 use crate::config::Config;
-use crate::config::TOUCH_INTERVAL;
 use crate::error::ApiError;
 use crate::front_door::{Event, FrontDoor, FrontDoorResponse, HttpRequest};
 use crate::request_log::{Outcome, RequestLine, TouchLog};
@@ -171,10 +170,7 @@ impl<S: SessionStore> SessionEndpoint<S> {
             ended => return (Ok(Resolved::Ended(ended)), observed),
         }
         if let Some(idle_timeout) = self.touch {
-            let stale = record
-                .last_seen_at
-                .is_none_or(|seen| now.saturating_sub(seen) > TOUCH_INTERVAL);
-            if stale {
+            if record.touch_due(now) {
                 // The answer never waits on the write beyond the request's store budget,
                 // and never depends on it.
                 let left = REQUEST_BUDGET.saturating_sub(started.elapsed());

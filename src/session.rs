@@ -83,6 +83,9 @@ pub struct Policy {
     pub not_before: Option<i64>,
 }
 
+/// How stale `last_seen_at` may be before a read with `SESSION_TOUCH` on writes it again.
+pub const TOUCH_INTERVAL: i64 = 60;
+
 /// Whether a stored session is live, and if not, which rule ended it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum State {
@@ -113,6 +116,14 @@ impl SessionRecord {
             }
         }
         State::Live
+    }
+
+    /// Whether a read at `now` should record activity (with `SESSION_TOUCH`): the idle
+    /// timer has not started, or `last_seen_at` is more than [`TOUCH_INTERVAL`] old. A
+    /// client polling every second so costs one write a minute.
+    pub fn touch_due(&self, now: i64) -> bool {
+        self.last_seen_at
+            .is_none_or(|seen| now.saturating_sub(seen) > TOUCH_INTERVAL)
     }
 
     /// Live under no policy but expiry.
@@ -222,6 +233,23 @@ mod tests {
             record(now + 1, Some(i64::MAX), Some(i64::MIN)).state_at(now, &both),
             State::Idle
         );
+    }
+
+    /// A client polling every second for 1,000 seconds: about 17 writes (one a minute).
+    #[test]
+    fn polling_every_second_touches_once_a_minute() {
+        let mut rec = record(i64::MAX, Some(0), None);
+        let mut writes = 0;
+        for now in 0..1000 {
+            if rec.touch_due(now) {
+                rec.last_seen_at = Some(now);
+                writes += 1;
+            }
+        }
+        assert_eq!(writes, 17);
+        assert!(!record(0, None, Some(100)).touch_due(160));
+        assert!(record(0, None, Some(100)).touch_due(161));
+        assert!(record(0, None, None).touch_due(0));
     }
 
     #[test]

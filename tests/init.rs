@@ -86,3 +86,33 @@ fn trust_settings_naming_no_certificate_stop_init_naming_the_variables() {
     }
     std::fs::remove_dir_all(&empty_dir).unwrap();
 }
+
+#[test]
+fn session_policy_settings_that_make_no_sense_stop_init_naming_the_variable() {
+    for (extra, variable) in [
+        (
+            &[("SESSION_IDLE_TIMEOUT", "half an hour")][..],
+            "SESSION_IDLE_TIMEOUT",
+        ),
+        (&[("SESSION_IDLE_TIMEOUT", "0")][..], "SESSION_IDLE_TIMEOUT"),
+        (
+            &[("SESSION_NOT_BEFORE", "yesterday")][..],
+            "SESSION_NOT_BEFORE",
+        ),
+        (&[("SESSION_NOT_BEFORE", "-1")][..], "SESSION_NOT_BEFORE"),
+        (&[("SESSION_TOUCH", "true")][..], "SESSION_TOUCH"),
+        (
+            &[
+                ("SESSION_TOUCH", "sometimes"),
+                ("SESSION_IDLE_TIMEOUT", "30m"),
+            ][..],
+            "SESSION_TOUCH",
+        ),
+    ] {
+        let (code, output, polls) = run_with(Some("sessions"), extra);
+        assert_ne!(code, Some(0), "{extra:?}: {output}");
+        assert!(output.contains("init failed"), "{extra:?}: {output}");
+        assert!(output.contains(variable), "{extra:?}: {output}");
+        assert_eq!(polls, 0, "{extra:?}: polled the Runtime API");
+    }
+}

@@ -3,6 +3,7 @@
 
 use std::process::{Command, Output};
 
+use get_session::session::unix_now;
 use get_session::testing::*;
 use serde_json::json;
 
@@ -116,6 +117,87 @@ async fn fixed_token_for_fixtures_of_at_least_32_bytes() {
     );
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("malformed"));
+}
+
+/// `list` and `revoke-user` through `username-index`, as the template creates it: one
+/// line per session with a short handle (never the token or its key), every page, and
+/// a user's sessions only.
+#[tokio::test]
+#[ignore = "needs a local DynamoDB: scripts/test"]
+async fn list_and_revoke_every_session_of_a_user() {
+    let client = client(&endpoint()).await;
+    let table = new_table(&client).await;
+    let mut tokens = Vec::new();
+    for _ in 0..3 {
+        let out = sessionctl(Some(&table), &["create", "bob"], None);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        tokens.push(text(&out.stdout).trim().to_owned());
+    }
+    // More than one page of the listing (100) and several batches of deletes (25).
+    for i in 0..100 {
+        put_session(
+            &client,
+            &table,
+            &format!("bob-extra-token-{i:04}-0123456789"),
+            "bob",
+            unix_now() + 60,
+        )
+        .await;
+    }
+    let out = sessionctl(Some(&table), &["create", "carol"], None);
+    let carols = text(&out.stdout).trim().to_owned();
+
+    let out = sessionctl(Some(&table), &["list", "bob"], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let listing = text(&out.stdout);
+    assert_eq!(listing.lines().count(), 103, "{listing}");
+    assert!(listing.lines().all(|l| l.ends_with("live")), "{listing}");
+    assert!(
+        listing.contains("issued ")
+            && listing.contains("last seen ")
+            && listing.contains("expires ")
+    );
+    for token in &tokens {
+        assert!(!listing.contains(token.as_str()));
+        assert!(!listing.contains(key(token).as_str()));
+        assert!(
+            !listing.contains(&key(token).as_str()[..12]),
+            "no prefix of a key either"
+        );
+    }
+
+    let out = sessionctl(Some(&table), &["revoke-user", "bob"], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout).trim(), "103");
+    let out = sessionctl(Some(&table), &["list", "bob"], None);
+    assert_eq!(text(&out.stdout).lines().count(), 0);
+    let app = app(&client, &config(&table, &[]));
+    for token in tokens.iter().chain([&carols]) {
+        let event = Shape::HttpV2.event("GET", &[("x-dr-session", token)]);
+        let want = if token == &carols {
+            json!({"username": "carol"})
+        } else {
+            json!({})
+        };
+        assert_eq!(
+            invoke(&app, &event, &invocation_id()).await.parts(),
+            (200, want)
+        );
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs a local DynamoDB: scripts/test"]
+async fn a_table_without_the_index_is_named_in_the_error() {
+    let client = client(&endpoint()).await;
+    let table = new_table_with_index(&client, false).await;
+    for verb in ["list", "revoke-user"] {
+        let out = sessionctl(Some(&table), &[verb, "bob"], None);
+        assert_eq!(out.status.code(), Some(1), "{verb}");
+        let err = text(&out.stderr);
+        assert!(err.contains("username-index"), "{verb}: {err}");
+        assert_eq!(err.lines().count(), 1, "one sentence: {err}");
+    }
 }
 
 #[test]

@@ -516,3 +516,66 @@ async fn a_tls_handshake_that_never_completes_is_a_connect_timeout() {
     assert!(started.elapsed() <= OPERATION_TIMEOUT + Duration::from_millis(500));
     held.abort();
 }
+
+/// `UpdateItem` (touch on read) denied, throttled, failing with a 5xx or hanging, over a
+/// real socket: the read's answer stands every time, within the request's store budget,
+/// and the line says the touch failed and why.
+#[tokio::test]
+async fn a_failing_touch_leaves_the_answer_standing() {
+    logs();
+    let fake = FakeDynamo::start(Behavior::Item(live_item())).await;
+    let client = client(&fake.url).await;
+    let app = app(
+        &client,
+        &config(
+            "sessions",
+            &[("SESSION_IDLE_TIMEOUT", "30m"), ("SESSION_TOUCH", "true")],
+        ),
+    );
+    let faults = [
+        (
+            Behavior::Error {
+                status: 400,
+                error_type: "AccessDeniedException",
+            },
+            "access_denied",
+        ),
+        (
+            Behavior::Error {
+                status: 400,
+                error_type: "ThrottlingException",
+            },
+            "throttled",
+        ),
+        (
+            Behavior::Error {
+                status: 500,
+                error_type: "InternalServerError",
+            },
+            "server_error",
+        ),
+        (Behavior::Hang, "timeout"),
+    ];
+    for (behavior, cause) in faults {
+        fake.set_update(behavior);
+        let op_id = invocation_id();
+        let (answer, elapsed) = call(&app, &op_id).await;
+        assert_eq!(
+            answer.parts(),
+            (200, json!({"username": "alice"})),
+            "{cause}"
+        );
+        assert!(
+            elapsed <= OPERATION_TIMEOUT + Duration::from_millis(500),
+            "{cause}: {elapsed:?}"
+        );
+        let line = log_lines(&op_id).pop().unwrap();
+        assert_eq!(line["touch"], "failed", "{line}");
+        assert_eq!(line["touch_cause"], cause, "{line}");
+    }
+    fake.set_update(Behavior::Item(None));
+    let op_id = invocation_id();
+    let (answer, _) = call(&app, &op_id).await;
+    assert_eq!(answer.parts(), (200, json!({"username": "alice"})));
+    assert_eq!(log_lines(&op_id).pop().unwrap()["touch"], "written");
+}

@@ -42,6 +42,8 @@ pub enum Behavior {
 pub struct FakeDynamo {
     pub url: String,
     behavior: Arc<Mutex<Behavior>>,
+    /// What an `UpdateItem` gets instead, where set.
+    update: Arc<Mutex<Option<Behavior>>>,
     requests: Arc<AtomicUsize>,
     last_body: Arc<Mutex<String>>,
 }
@@ -51,17 +53,24 @@ impl FakeDynamo {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let behavior = Arc::new(Mutex::new(behavior));
+        let update = Arc::new(Mutex::new(None));
         let requests = Arc::new(AtomicUsize::new(0));
         let last_body = Arc::new(Mutex::new(String::new()));
-        let (b, r, l) = (behavior.clone(), requests.clone(), last_body.clone());
+        let (b, u, r, l) = (
+            behavior.clone(),
+            update.clone(),
+            requests.clone(),
+            last_body.clone(),
+        );
         tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
-                tokio::spawn(serve(stream, b.clone(), r.clone(), l.clone()));
+                tokio::spawn(serve(stream, b.clone(), u.clone(), r.clone(), l.clone()));
             }
         });
         FakeDynamo {
             url,
             behavior,
+            update,
             requests,
             last_body,
         }
@@ -69,6 +78,11 @@ impl FakeDynamo {
 
     pub fn set(&self, behavior: Behavior) {
         *self.behavior.lock().unwrap() = behavior;
+    }
+
+    /// What every `UpdateItem` gets (the other operations keep the main behaviour).
+    pub fn set_update(&self, behavior: Behavior) {
+        *self.update.lock().unwrap() = Some(behavior);
     }
 
     /// The JSON body of the last request received.
@@ -85,6 +99,7 @@ impl FakeDynamo {
 async fn serve(
     mut stream: TcpStream,
     behavior: Arc<Mutex<Behavior>>,
+    update: Arc<Mutex<Option<Behavior>>>,
     requests: Arc<AtomicUsize>,
     last_body: Arc<Mutex<String>>,
 ) {
@@ -119,7 +134,11 @@ async fn serve(
         buf.drain(..header_end + len);
         let n = requests.fetch_add(1, Ordering::SeqCst);
 
-        let current = behavior.lock().unwrap().clone();
+        let for_update = head.contains("x-amz-target: dynamodb_20120810.updateitem");
+        let current = match update.lock().unwrap().clone() {
+            Some(b) if for_update => b,
+            _ => behavior.lock().unwrap().clone(),
+        };
         let (status, body) = match current.clone() {
             Behavior::Hang => {
                 tokio::time::sleep(Duration::from_secs(3600)).await;

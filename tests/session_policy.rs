@@ -1,0 +1,331 @@
+//! The session policy beyond `expires_at`, through event JSON: the idle timeout
+//! (`SESSION_IDLE_TIMEOUT`), ending every session at once (`SESSION_NOT_BEFORE`), and
+//! reads as activity (`SESSION_TOUCH`), against the real local DynamoDB (moto); and the
+//! touch's faults against the in-memory store, where the answer must never depend on the
+//! write.
+
+use std::time::Duration;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::Client;
+use get_session::session::{unix_now, SessionRecord, Username};
+use get_session::store::{Cause, MemoryStore, StoreError};
+use get_session::testing::*;
+use get_session::SessionEndpoint;
+use serde_json::{json, Value};
+
+const TOKEN: &str = "policy-token-0123456789abcdef";
+
+fn n(v: impl ToString) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+
+/// A session item for TOKEN with these extra attributes.
+async fn put(client: &Client, table: &str, extra: &[(&str, AttributeValue)]) {
+    let mut attrs = vec![
+        (USERNAME_ATTR, AttributeValue::S("alice".into())),
+        (EXPIRES_ATTR, n(unix_now() + 3600)),
+    ];
+    attrs.extend(extra.iter().cloned());
+    put_raw(client, table, key(TOKEN).as_str(), &attrs).await;
+}
+
+async fn get(app: &SessionEndpoint<get_session::DynamoStore>) -> (Answer, Value) {
+    let op_id = invocation_id();
+    let event = Shape::HttpV2.event("GET", &[("x-dr-session", TOKEN)]);
+    let answer = invoke(app, &event, &op_id).await;
+    let line = log_lines(&op_id).pop().expect("one request line");
+    (answer, line)
+}
+
+async fn last_seen(client: &Client, table: &str) -> Option<AttributeValue> {
+    client
+        .get_item()
+        .table_name(table)
+        .key(KEY_ATTR, AttributeValue::S(key(TOKEN).as_str().to_owned()))
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap()
+        .item
+        .and_then(|mut item| item.remove(LAST_SEEN_ATTR))
+}
+
+fn live() -> (u16, Value) {
+    (200, json!({"username": "alice"}))
+}
+
+fn none() -> (u16, Value) {
+    (200, json!({}))
+}
+
+#[tokio::test]
+#[ignore = "needs a local DynamoDB: scripts/test"]
+async fn idle_timeout() {
+    logs();
+    let client = client(&endpoint()).await;
+    let table = new_table(&client).await;
+    let app = app(&client, &config(&table, &[("SESSION_IDLE_TIMEOUT", "30m")]));
+    let now = unix_now();
+    type Case<'a> = (Vec<(&'a str, AttributeValue)>, (u16, Value), &'a str);
+    let cases: Vec<Case> = vec![
+        (vec![], live(), "session"),
+        (vec![(LAST_SEEN_ATTR, n(now - 60))], live(), "session"),
+        (vec![(LAST_SEEN_ATTR, n(now - 1799))], live(), "session"),
+        (vec![(LAST_SEEN_ATTR, n(now - 1800))], none(), "idle"),
+        (vec![(LAST_SEEN_ATTR, n(-5))], none(), "idle"),
+        (
+            vec![(LAST_SEEN_ATTR, n(format!("{}.9", now - 1800)))],
+            none(),
+            "idle",
+        ),
+    ];
+    for (extra, want, outcome) in cases {
+        put(&client, &table, &extra).await;
+        let (answer, line) = get(&app).await;
+        assert_eq!(answer.parts(), want, "{extra:?}");
+        assert_eq!(line["outcome"], outcome, "{extra:?}");
+    }
+    for bad in [AttributeValue::S("yesterday".into()), n("9".repeat(38))] {
+        put(&client, &table, &[(LAST_SEEN_ATTR, bad.clone())]).await;
+        let op_id = invocation_id();
+        let event = Shape::RestV1.event("GET", &[("x-dr-session", TOKEN)]);
+        let answer = invoke(&app, &event, &op_id).await;
+        assert_error(&answer, 500, "session_record_invalid", &op_id);
+    }
+    // Off: last_seen_at is ignored, even of the wrong type.
+    let off = get_session::testing::app(&client, &config(&table, &[]));
+    put(&client, &table, &[(LAST_SEEN_ATTR, n(0))]).await;
+    assert_eq!(get(&off).await.0.parts(), live());
+}
+
+#[tokio::test]
+#[ignore = "needs a local DynamoDB: scripts/test"]
+async fn not_before_ends_every_session_issued_earlier() {
+    logs();
+    let client = client(&endpoint()).await;
+    let table = new_table(&client).await;
+    let cutoff = unix_now() - 100;
+    let app = app(
+        &client,
+        &config(&table, &[("SESSION_NOT_BEFORE", &cutoff.to_string())]),
+    );
+    for (issued, want, outcome) in [
+        (Some(n(cutoff)), live(), "session"),
+        (Some(n(cutoff + 50)), live(), "session"),
+        (Some(n(cutoff - 1)), none(), "not_before"),
+        (None, none(), "not_before"),
+    ] {
+        let extra: Vec<_> = issued.iter().map(|t| (ISSUED_ATTR, t.clone())).collect();
+        put(&client, &table, &extra).await;
+        let (answer, line) = get(&app).await;
+        assert_eq!(answer.parts(), want, "{issued:?}");
+        assert_eq!(line["outcome"], outcome, "{issued:?}");
+    }
+    put(
+        &client,
+        &table,
+        &[(ISSUED_ATTR, AttributeValue::Bool(true))],
+    )
+    .await;
+    let op_id = invocation_id();
+    let event = Shape::Alb.event("GET", &[("x-dr-session", TOKEN)]);
+    assert_error(
+        &invoke(&app, &event, &op_id).await,
+        500,
+        "session_record_invalid",
+        &op_id,
+    );
+}
+
+#[tokio::test]
+#[ignore = "needs a local DynamoDB: scripts/test"]
+async fn touch_records_reads_without_ever_reviving_creating_or_going_back() {
+    logs();
+    let client = client(&endpoint()).await;
+    let table = new_table(&client).await;
+    let app = app(
+        &client,
+        &config(
+            &table,
+            &[("SESSION_IDLE_TIMEOUT", "1800"), ("SESSION_TOUCH", "true")],
+        ),
+    );
+    let now = unix_now();
+    let seen = |v: Option<AttributeValue>| {
+        v.and_then(|v| v.as_n().ok().and_then(|n| n.parse::<i64>().ok()))
+    };
+
+    // Not started: the read starts the idle timer.
+    put(&client, &table, &[]).await;
+    let (answer, line) = get(&app).await;
+    assert_eq!(answer.parts(), live());
+    assert_eq!(line["touch"], "written");
+    assert!(seen(last_seen(&client, &table).await).unwrap() >= now);
+
+    // Seen 30 s ago: no write. Seen 90 s ago: written.
+    put(&client, &table, &[(LAST_SEEN_ATTR, n(now - 30))]).await;
+    let (_, line) = get(&app).await;
+    assert!(line.get("touch").is_none(), "{line}");
+    assert_eq!(seen(last_seen(&client, &table).await), Some(now - 30));
+    put(&client, &table, &[(LAST_SEEN_ATTR, n(now - 90))]).await;
+    let (_, line) = get(&app).await;
+    assert_eq!(line["touch"], "written");
+    assert!(seen(last_seen(&client, &table).await).unwrap() >= now);
+
+    // Idle: not revived.
+    put(&client, &table, &[(LAST_SEEN_ATTR, n(now - 4000))]).await;
+    let (answer, line) = get(&app).await;
+    assert_eq!(answer.parts(), none());
+    assert!(line.get("touch").is_none());
+    assert_eq!(seen(last_seen(&client, &table).await), Some(now - 4000));
+
+    // Expired: not revived.
+    put_raw(
+        &client,
+        &table,
+        key(TOKEN).as_str(),
+        &[
+            (USERNAME_ATTR, AttributeValue::S("alice".into())),
+            (EXPIRES_ATTR, n(now - 1)),
+        ],
+    )
+    .await;
+    assert_eq!(get(&app).await.0.parts(), none());
+    assert_eq!(last_seen(&client, &table).await, None);
+
+    // Unknown token: no item is created.
+    let other = "policy-other-token-0123456789";
+    let event = Shape::HttpV2.event("GET", &[("x-dr-session", other)]);
+    assert_eq!(invoke(&app, &event, &invocation_id()).await.parts(), none());
+    let created = client
+        .get_item()
+        .table_name(&table)
+        .key(KEY_ATTR, AttributeValue::S(key(other).as_str().to_owned()))
+        .send()
+        .await
+        .unwrap()
+        .item;
+    assert!(created.is_none());
+
+    // The store's condition itself: a touch with an earlier time than last_seen_at (a
+    // slower concurrent request) is declined, never moves it back; nor does a touch of an
+    // idle or expired item, nor of a missing one.
+    use get_session::store::{SessionStore, Touched};
+    let store = get_session::DynamoStore::new(client.clone(), &table, true);
+    put(&client, &table, &[(LAST_SEEN_ATTR, n(now))]).await;
+    assert_eq!(
+        store.touch(&key(TOKEN), now - 10, 1800).await.unwrap(),
+        Touched::Declined
+    );
+    assert_eq!(seen(last_seen(&client, &table).await), Some(now));
+    put(&client, &table, &[(LAST_SEEN_ATTR, n(now - 2000))]).await;
+    assert_eq!(
+        store.touch(&key(TOKEN), now, 1800).await.unwrap(),
+        Touched::Declined
+    );
+    assert_eq!(
+        store
+            .touch(&key("policy-missing-token-01234"), now, 1800)
+            .await
+            .unwrap(),
+        Touched::Declined
+    );
+    put(&client, &table, &[]).await;
+    assert_eq!(
+        store.touch(&key(TOKEN), now, 1800).await.unwrap(),
+        Touched::Written
+    );
+}
+
+fn memory_app(store: MemoryStore) -> SessionEndpoint<MemoryStore> {
+    let record = SessionRecord {
+        username: Username::new("alice").unwrap(),
+        expires_at: unix_now() + 3600,
+        issued_at: None,
+        last_seen_at: None,
+    };
+    SessionEndpoint::new(
+        store.with(&key(TOKEN), record),
+        &config(
+            "sessions",
+            &[("SESSION_IDLE_TIMEOUT", "30m"), ("SESSION_TOUCH", "true")],
+        ),
+    )
+}
+
+async fn get_memory(app: &SessionEndpoint<MemoryStore>) -> (Answer, Value) {
+    let op_id = invocation_id();
+    let event = Shape::FunctionUrl.event("GET", &[("x-dr-session", TOKEN)]);
+    let answer = invoke(app, &event, &op_id).await;
+    (answer, log_lines(&op_id).pop().expect("one request line"))
+}
+
+/// Denied, throttled, failing: the read's answer stands, the line says why the write failed,
+/// and the metric counts it.
+#[tokio::test]
+async fn a_failed_touch_never_changes_the_answer() {
+    logs();
+    for cause in [Cause::AccessDenied, Cause::Throttled, Cause::ServerError] {
+        let store = MemoryStore::default().touching(Some(StoreError::new(cause)), None);
+        let (answer, line) = get_memory(&memory_app(store)).await;
+        assert_eq!(answer.parts(), live(), "{cause:?}");
+        assert_eq!(line["touch"], "failed");
+        assert_eq!(line["touch_cause"], cause.as_str());
+        assert_eq!(line["touch_failures"], 1, "{line}");
+        assert_eq!(line["level"], "INFO", "the request did not fail: {line}");
+    }
+}
+
+/// A hanging write is cut at the request's store budget (3 s in all, the read included);
+/// virtual time, so the figure is exact.
+#[tokio::test(start_paused = true)]
+async fn a_hanging_touch_is_cut_at_the_request_budget() {
+    logs();
+    let store = MemoryStore::default().touching(None, Some(Duration::from_secs(3600)));
+    let app = memory_app(store);
+    let started = tokio::time::Instant::now();
+    let (answer, line) = get_memory(&app).await;
+    assert_eq!(answer.parts(), live());
+    let budget = get_session::store::REQUEST_BUDGET;
+    let waited = started.elapsed();
+    assert!(
+        waited <= budget && waited > budget - Duration::from_millis(50),
+        "{waited:?}"
+    );
+    assert_eq!(line["touch"], "failed");
+    assert_eq!(line["touch_cause"], "timeout");
+}
+
+#[tokio::test]
+async fn touch_writes_once_then_not_again_within_the_minute() {
+    logs();
+    let store = MemoryStore::default();
+    let app = memory_app(store.clone());
+    let (_, first) = get_memory(&app).await;
+    let (_, second) = get_memory(&app).await;
+    assert_eq!(first["touch"], "written");
+    assert!(second.get("touch").is_none(), "{second}");
+    assert_eq!(store.touches(), 1);
+    assert!(store.get(&key(TOKEN)).unwrap().last_seen_at.is_some());
+}
+
+#[tokio::test]
+async fn with_touch_off_nothing_is_written() {
+    logs();
+    let store = MemoryStore::default();
+    let record = SessionRecord {
+        username: Username::new("alice").unwrap(),
+        expires_at: unix_now() + 3600,
+        issued_at: None,
+        last_seen_at: None,
+    };
+    let app = SessionEndpoint::new(
+        store.clone().with(&key(TOKEN), record),
+        &config("sessions", &[("SESSION_IDLE_TIMEOUT", "30m")]),
+    );
+    let (answer, line) = get_memory(&app).await;
+    assert_eq!(answer.parts(), live());
+    assert!(line.get("touch").is_none());
+    assert_eq!(store.touches(), 0);
+}
