@@ -205,6 +205,7 @@ def main():
         check("token absent from function log", secret not in logs)
 
     rie_events(env, expected)
+    session_policy(env)
     conformance(fn_port, env)
     trace_logs(env, cases, expected)
     soak(url, int(os.environ.get("SOAK_REQUESTS", "10000")),
@@ -270,6 +271,69 @@ def rie_events(env, expected):
           "\n".join(b[:400] for b in bad))
     check("rie: every error's op_id is the emulator's RequestId",
           all(f"RequestId: {op}" in log for op in op_ids), str(op_ids[:3]))
+    os.killpg(proc.pid, signal.SIGTERM)
+
+
+def session_policy(env):
+    """The session policy through the real binary under AWS's emulator: an idle timeout,
+    reads as activity, and a "not before" cut-off, against moto; each answer, the request
+    line's outcome, and the item's last_seen_at afterwards."""
+    import boto3
+    print("\nsession policy (idle timeout, touch on read, not-before) through AWS's emulator")
+    ddb = boto3.client("dynamodb", endpoint_url=env["AWS_ENDPOINT_URL_DYNAMODB"], region_name="us-east-1",
+                       aws_access_key_id="local", aws_secret_access_key="local")
+    now = int(time.time())
+    cutoff = now - 600
+    sessions = {  # token: (issued_at, last_seen_at, want username or None, want outcome)
+        "policy-fresh-token-0123456789": (now - 60, None, "fresh", "session"),
+        "policy-recent-token-012345678": (now - 60, now - 10, "recent", "session"),
+        "policy-stale-token-0123456789": (now - 60, now - 300, "stale", "session"),
+        "policy-idle-token-01234567890": (now - 60, now - 4000, None, "idle"),
+        "policy-early-token-0123456789": (cutoff - 1, None, None, "not_before"),
+        "policy-undated-token-01234567": (None, None, None, "not_before"),
+    }
+    for token, (issued, seen, user, _) in sessions.items():
+        item = {"session_id": {"S": hashlib.sha256(token.encode()).hexdigest()},
+                "username": {"S": user or "someone"}, "expires_at": {"N": str(now + 3600)}}
+        if issued is not None:
+            item["issued_at"] = {"N": str(issued)}
+        if seen is not None:
+            item["last_seen_at"] = {"N": str(seen)}
+        ddb.put_item(TableName=TABLE, Item=item)
+    policy_env = dict(env, SESSION_IDLE_TIMEOUT="30m", SESSION_TOUCH="true", SESSION_NOT_BEFORE=str(cutoff),
+                      AWS_LAMBDA_LOG_FORMAT="JSON")
+    port = free_port()
+    proc = start("rie-policy", [os.environ["SAM_RIE"], "--runtime-interface-emulator-address", f"127.0.0.1:{port}",
+                                os.path.join(ROOT, "target", "debug", "get-session")], policy_env)
+    wait_port(port, proc, 30)
+    url = f"http://127.0.0.1:{port}/2015-03-31/functions/function/invocations"
+    with open(os.path.join(ROOT, "events", "apigw-http-v2", "session-header.json")) as f:
+        template = f.read()
+    for token, (issued, seen, user, outcome) in sessions.items():
+        event = template.replace(DEMO_TOKEN, token).encode()
+        with urllib.request.urlopen(urllib.request.Request(url, data=event, method="POST"), timeout=60) as r:
+            resp = json.loads(r.read())
+        body = json.loads(resp.get("body") or "null")
+        want = {"username": user} if user else {}
+        check(f"policy: {token.split('-')[1]} session answers {want}", resp.get("statusCode") == 200 and body == want,
+              json.dumps(resp))
+        item = ddb.get_item(TableName=TABLE, Key={"session_id": {"S": hashlib.sha256(token.encode()).hexdigest()}},
+                            ConsistentRead=True)["Item"]
+        after = int(item["last_seen_at"]["N"]) if "last_seen_at" in item else None
+        should_touch = user is not None and (seen is None or now - seen > 60)
+        if should_touch:
+            check(f"policy: {token.split('-')[1]} session's last_seen_at recorded", after is not None and after >= now,
+                  str(after))
+        else:
+            check(f"policy: {token.split('-')[1]} session's last_seen_at untouched", after == seen, str(after))
+    time.sleep(0.3)
+    with open(os.path.join(RUN_DIR, "e2e-rie-policy.log"), errors="replace") as f:
+        lines = [json.loads(line) for line in f if line.startswith("{") and '"GET /session"' in line]
+    outcomes = [line.get("outcome") for line in lines]
+    check("policy: each request line has its outcome", outcomes == [v[3] for v in sessions.values()], str(outcomes))
+    touched = [line.get("touch") for line in lines]
+    check("policy: touch written where due, and only there", touched == [
+        "written" if v[2] and (v[1] is None or now - v[1] > 60) else None for v in sessions.values()], str(touched))
     os.killpg(proc.pid, signal.SIGTERM)
 
 
