@@ -18,12 +18,10 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use criterion::{BenchmarkId, Throughput};
 use get_session::config::Metrics;
 use get_session::front_door::{Event, FrontDoor, HttpRequest};
-use get_session::session::{unix_now, KeyScheme, SessionKey, SessionRecord, Username};
-use get_session::store::MemoryStore;
+use get_session::session::{KeyScheme, SessionKey};
 use get_session::telemetry::{self, LogFormat};
-use get_session::testing::Growth;
+use get_session::testing::{memory_endpoint, Growth};
 use get_session::token::{self, CookieName, SessionToken};
-use get_session::{Config, SessionEndpoint};
 use serde_json::value::RawValue;
 
 const TOKEN: &str = "3f8a1c9e0b7d4f2a6c5e8b1d9f0a2c4e6b8d0f1a3c5e7b9d2f4a6c8e0b1d3f5a";
@@ -62,16 +60,7 @@ fn benches(c: &mut Criterion) {
     let cookie_name = CookieName::default();
     let token = SessionToken::parse(TOKEN.as_bytes()).unwrap();
 
-    let key = SessionKey::derive(&token, KeyScheme::Sha256);
-    let record = SessionRecord {
-        username: Username::new("alice").unwrap(),
-        expires_at: unix_now() + 3600,
-        issued_at: None,
-        last_seen_at: None,
-    };
-    let config =
-        Config::from_lookup(|k| (k == "SESSION_TABLE").then(|| "sessions".to_owned())).unwrap();
-    let app = SessionEndpoint::new(MemoryStore::default().with(&key, record), &config);
+    let app = memory_endpoint(&[(TOKEN, "alice")], &[]);
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
@@ -138,17 +127,7 @@ fn benches(c: &mut Criterion) {
 
 /// The whole invocation (live session, memory store) on events of each growth and size.
 fn event_size(c: &mut Criterion) {
-    let token = SessionToken::parse(TOKEN.as_bytes()).unwrap();
-    let key = SessionKey::derive(&token, KeyScheme::Sha256);
-    let record = SessionRecord {
-        username: Username::new("alice").unwrap(),
-        expires_at: unix_now() + 3600,
-        issued_at: None,
-        last_seen_at: None,
-    };
-    let config =
-        Config::from_lookup(|k| (k == "SESSION_TABLE").then(|| "sessions".to_owned())).unwrap();
-    let app = SessionEndpoint::new(MemoryStore::default().with(&key, record), &config);
+    let app = memory_endpoint(&[(TOKEN, "alice")], &[]);
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();

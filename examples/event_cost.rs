@@ -4,11 +4,7 @@
 //! makes the event, so one invocation's count is the difference of the two runs. Prints the
 //! event's size in bytes and the answer's status.
 
-use get_session::session::{unix_now, KeyScheme, SessionKey, SessionRecord, Username};
-use get_session::store::MemoryStore;
-use get_session::testing::Growth;
-use get_session::token::SessionToken;
-use get_session::{Config, SessionEndpoint};
+use get_session::testing::{memory_endpoint, Growth};
 
 const TOKEN: &str = "3f8a1c9e0b7d4f2a6c5e8b1d9f0a2c4e6b8d0f1a3c5e7b9d2f4a6c8e0b1d3f5a";
 
@@ -20,17 +16,7 @@ fn main() {
     };
     let growth = Growth::ALL[growth.parse::<usize>().expect("GROWTH is an index")];
     let event = growth.event(kib.parse::<usize>().expect("KIB is a number") * 1024, TOKEN);
-    let token = SessionToken::parse(TOKEN.as_bytes()).unwrap();
-    let record = SessionRecord {
-        username: Username::new("alice").unwrap(),
-        expires_at: unix_now() + 3600,
-        issued_at: None,
-        last_seen_at: None,
-    };
-    let store = MemoryStore::default().with(&SessionKey::derive(&token, KeyScheme::Sha256), record);
-    let config =
-        Config::from_lookup(|k| (k == "SESSION_TABLE").then(|| "sessions".to_owned())).unwrap();
-    let app = SessionEndpoint::new(store, &config);
+    let app = memory_endpoint(&[(TOKEN, "alice")], &[]);
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();

@@ -99,6 +99,16 @@ pub enum State {
 }
 
 impl SessionRecord {
+    /// A record with no `issued_at` or `last_seen_at` (a login service that writes neither).
+    pub fn new(username: Username, expires_at: i64) -> Self {
+        SessionRecord {
+            username,
+            expires_at,
+            issued_at: None,
+            last_seen_at: None,
+        }
+    }
+
     /// The session's state at `now` under `policy`, each rule in this order: expiry, then
     /// "not before", then the idle timeout. A session is live strictly before each limit.
     pub fn state_at(&self, now: i64, policy: &Policy) -> State {

@@ -3,7 +3,6 @@
 //! function does not read. Every one gets its contract answer (the benchmark, not this
 //! test, says how fast: `scripts/bench`).
 
-use get_session::session::{unix_now, SessionRecord, Username};
 use get_session::store::MemoryStore;
 use get_session::testing::*;
 use get_session::SessionEndpoint;
@@ -12,18 +11,7 @@ use serde_json::{json, Value};
 const LIVE: &str = "live-token-abcdefghijklmnop";
 
 fn app() -> SessionEndpoint<MemoryStore> {
-    let record = |user: &str| SessionRecord {
-        username: Username::new(user).unwrap(),
-        expires_at: unix_now() + 3600,
-        issued_at: None,
-        last_seen_at: None,
-    };
-    SessionEndpoint::new(
-        MemoryStore::default()
-            .with(&key(LIVE), record("alice"))
-            .with(&key(DEMO_TOKEN), record("demo")),
-        &config("sessions", &[]),
-    )
+    memory_endpoint(&[(LIVE, "alice"), (DEMO_TOKEN, "demo")], &[])
 }
 
 #[tokio::test]

@@ -23,16 +23,7 @@ use serde_json::{json, Value};
 const LIVE: &str = "live-token-abcdefghijklmnop";
 
 fn app() -> SessionEndpoint<MemoryStore> {
-    let record = SessionRecord {
-        username: Username::new("alice").unwrap(),
-        expires_at: unix_now() + 3600,
-        issued_at: None,
-        last_seen_at: None,
-    };
-    SessionEndpoint::new(
-        MemoryStore::default().with(&key(LIVE), record),
-        &config("sessions", &[]),
-    )
+    memory_endpoint(&[(LIVE, "alice")], &[])
 }
 
 /// Any text a front door could put in a JSON string, control characters and non-ASCII
@@ -203,7 +194,7 @@ proptest! {
             1 => ("authorization", format!("Bearer {token}")),
             _ => ("cookie", format!("a=1; session={token}; b=2")),
         };
-        let record = SessionRecord { username: Username::new("bob").unwrap(), expires_at: unix_now() + 60, issued_at: None, last_seen_at: None };
+        let record = SessionRecord::new(Username::new("bob").unwrap(), unix_now() + 60);
         let app = SessionEndpoint::new(MemoryStore::default().with(&key(&token), record), &config("sessions", &[]));
         let event = shape.event("GET", &[(name, &value)]);
         let answer = runtime().block_on(invoke(&app, &event, &invocation_id()));

@@ -239,12 +239,7 @@ async fn touch_records_reads_without_ever_reviving_creating_or_going_back() {
 }
 
 fn memory_app(store: MemoryStore) -> SessionEndpoint<MemoryStore> {
-    let record = SessionRecord {
-        username: Username::new("alice").unwrap(),
-        expires_at: unix_now() + 3600,
-        issued_at: None,
-        last_seen_at: None,
-    };
+    let record = SessionRecord::new(Username::new("alice").unwrap(), unix_now() + 3600);
     SessionEndpoint::new(
         store.with(&key(TOKEN), record),
         &config(
@@ -314,12 +309,7 @@ async fn touch_writes_once_then_not_again_within_the_minute() {
 async fn with_touch_off_nothing_is_written() {
     logs();
     let store = MemoryStore::default();
-    let record = SessionRecord {
-        username: Username::new("alice").unwrap(),
-        expires_at: unix_now() + 3600,
-        issued_at: None,
-        last_seen_at: None,
-    };
+    let record = SessionRecord::new(Username::new("alice").unwrap(), unix_now() + 3600);
     let app = SessionEndpoint::new(
         store.clone().with(&key(TOKEN), record),
         &config("sessions", &[("SESSION_IDLE_TIMEOUT", "30m")]),

@@ -178,12 +178,7 @@ fn rows() -> Vec<Row> {
 
 /// The function with the demo session live in an in-memory store.
 fn demo_app() -> SessionEndpoint<MemoryStore> {
-    let record = SessionRecord {
-        username: Username::new("demo").unwrap(),
-        expires_at: unix_now() + 3600,
-        issued_at: None,
-        last_seen_at: None,
-    };
+    let record = SessionRecord::new(Username::new("demo").unwrap(), unix_now() + 3600);
     SessionEndpoint::new(
         MemoryStore::default().with(&key(T), record),
         &config("sessions", &[]),

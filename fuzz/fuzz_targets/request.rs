@@ -23,12 +23,7 @@ const REQUEST_ID: &str = "2c1e0f7a-9d3b-4e5f-8a6b-1c2d3e4f5a6b";
 fn app() -> SessionEndpoint<MemoryStore> {
     let token = SessionToken::parse(b"fuzz-live-token").unwrap();
     let key = SessionKey::derive(&token, KeyScheme::Sha256);
-    let record = SessionRecord {
-        username: Username::new("alice").unwrap(),
-        expires_at: i64::MAX,
-        issued_at: None,
-        last_seen_at: None,
-    };
+    let record = SessionRecord::new(Username::new("alice").unwrap(), i64::MAX);
     let config =
         Config::from_lookup(|k| (k == "SESSION_TABLE").then(|| "sessions".to_owned())).unwrap();
     SessionEndpoint::new(MemoryStore::default().with(&key, record), &config)

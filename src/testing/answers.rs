@@ -6,8 +6,8 @@ use serde_json::Value;
 
 use crate::error::ApiError;
 use crate::front_door::{Event, FrontDoor, Unreadable};
-use crate::session::{KeyScheme, SessionKey};
-use crate::store::{Cause, SessionStore, StoreError};
+use crate::session::{unix_now, KeyScheme, SessionKey, SessionRecord, Username};
+use crate::store::{Cause, MemoryStore, SessionStore, StoreError};
 use crate::token::{Malformed, SessionToken, Source, TokenError};
 use crate::{Config, DynamoStore, SessionEndpoint};
 
@@ -153,6 +153,21 @@ pub fn key(token: &str) -> SessionKey {
         &SessionToken::parse(token.as_bytes()).unwrap(),
         KeyScheme::Sha256,
     )
+}
+
+/// The function with an in-memory store holding a live session (an hour left) for each
+/// `(token, username)`, with the default settings plus `extra`.
+pub fn memory_endpoint(
+    sessions: &[(&str, &str)],
+    extra: &[(&str, &str)],
+) -> SessionEndpoint<MemoryStore> {
+    let store = sessions
+        .iter()
+        .fold(MemoryStore::default(), |store, (token, user)| {
+            let user = Username::new(*user).expect("a username");
+            store.with(&key(token), SessionRecord::new(user, unix_now() + 3600))
+        });
+    SessionEndpoint::new(store, &config("sessions", extra))
 }
 
 /// The function against `table` through `client`.
