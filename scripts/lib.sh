@@ -152,6 +152,29 @@ enable_arm64_emulation() {
     die "cannot register qemu-aarch64 with binfmt_misc"
 }
 
+# native_emulator_image: the image `sam local` runs arm64 functions on
+# (provided:al2023-rapid-arm64, which SAM would otherwise build with the arm64 emulator),
+# with the x86_64 build of the same emulator from the aws-sam-cli package: only the function
+# then runs under qemu-user, as only the function is arm64 on Graviton. SAM's own image runs
+# the emulator (Go) under qemu too, which sometimes never answers under load
+# (shared/notes/arm64-emulation-hang.md). Rebuilt whenever the emulator's binary changes.
+native_emulator_image() {
+  local image=public.ecr.aws/lambda/provided:al2023-rapid-arm64 want
+  want=$(sha256sum "$SAM_RIE" | cut -c1-16)
+  [[ "$(docker image inspect -f '{{index .Config.Labels "rie-sha256"}}' "$image" 2>/dev/null)" == "$want" ]] && return 0
+  local ctx
+  ctx=$(mktemp -d)
+  cp "$SAM_RIE" "$ctx/aws-lambda-rie"
+  printf 'FROM public.ecr.aws/lambda/provided:al2023-arm64
+COPY aws-lambda-rie /var/rapid/aws-lambda-rie
+LABEL rie-sha256=%s
+' \
+    "$want" > "$ctx/Dockerfile"
+  log "building $image (the arm64 base with AWS's emulator for this host)"
+  docker build -q --platform linux/arm64 -t "$image" "$ctx" >/dev/null || die "cannot build $image"
+  rm -rf "$ctx"
+}
+
 # lambda_base_image ARCH: the image `sam local` runs functions on
 # (public.ecr.aws/lambda/provided:al2023-ARCH), made locally, once per machine, since
 # ECR is not reachable: a minimal Debian root filesystem (glibc) with CA certificates.
