@@ -34,7 +34,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 use crate::event_json::{is_object, members, read, MaybeText, Pairs, Text, TextList};
-use crate::token;
 
 /// The AWS service, and payload format, an invocation came through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -238,7 +237,7 @@ impl<'a> HttpRequest<'a> {
         }
         .and_then(read::<Text>)
         .map(|t| t.0)
-        .filter(|m| token::is_tchar_token(m))
+        .filter(|m| is_tchar_token(m))
         .ok_or(Unreadable::Method)?;
 
         let headers = member::<Pairs<MaybeText>>(event.headers).ok_or(Unreadable::Headers)?;
@@ -280,6 +279,13 @@ impl<'a> HttpRequest<'a> {
             .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_ref())
     }
+}
+
+/// A non-empty RFC 9110 `token` (`1*tchar`): what an HTTP method and a cookie name are.
+pub(crate) fn is_tchar_token(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 /// An optional member read as `T`: `Some(None)` when absent or null, `None` when of

@@ -17,7 +17,7 @@ use std::fmt;
 
 use std::borrow::Cow;
 
-use crate::front_door::HttpRequest;
+use crate::front_door::{is_tchar_token, HttpRequest};
 
 /// The DR API's session header.
 pub(crate) const SESSION_HEADER: &str = "x-dr-session";
@@ -178,13 +178,6 @@ impl Default for CookieName {
     fn default() -> Self {
         CookieName("session".to_owned())
     }
-}
-
-/// A non-empty RFC 9110 `token` (`1*tchar`): what an HTTP method and a cookie name are.
-pub(crate) fn is_tchar_token(s: &str) -> bool {
-    !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 /// The token of the first present source, `None` if no source is present.

@@ -112,6 +112,49 @@ pub async fn invoke_json<S: SessionStore>(
     answer_of(door_of(json), &serde_json::to_value(response).unwrap())
 }
 
+/// The contract's promises for any answer, whatever the request: a contract status with
+/// the JSON and no-store headers; a 200 is `{}` or `{"username": live_user}`; anything else
+/// is a full ResponseError carrying `op_id` and one of the fixed messages (so nothing from
+/// the request, a token above all, is echoed). `Err` says which promise is broken.
+pub fn check_contract(answer: &Answer, op_id: &str, live_user: &str) -> Result<(), String> {
+    let fail = |why: &str| Err(format!("{why}: {} {}", answer.status, answer.body));
+    if ![200, 400, 405, 500].contains(&answer.status) {
+        return fail("not a contract status");
+    }
+    if answer.header("content-type") != Some("application/json")
+        || answer.header("cache-control") != Some("no-store")
+    {
+        return fail("missing the JSON and no-store headers");
+    }
+    let Some(obj) = answer.body.as_object() else {
+        return fail("the body is not an object");
+    };
+    if answer.status == 200 {
+        let live = obj.len() == 1 && obj.get("username").and_then(Value::as_str) == Some(live_user);
+        return if obj.is_empty() || live {
+            Ok(())
+        } else {
+            fail("not SessionInfo")
+        };
+    }
+    let code = obj.get("error_code").and_then(Value::as_str);
+    let message = obj.get("message").and_then(Value::as_str);
+    if obj.len() != 3
+        || code.is_none_or(str::is_empty)
+        || obj.get("op_id").and_then(Value::as_str) != Some(op_id)
+    {
+        return fail("not a full ResponseError with this op_id");
+    }
+    let fixed = every_error()
+        .iter()
+        .any(|e| Some(e.message().as_str()) == message);
+    if fixed {
+        Ok(())
+    } else {
+        fail("a message that is not one of the fixed sentences")
+    }
+}
+
 /// A fresh invocation id, as Lambda would send.
 pub fn invocation_id() -> String {
     uuid::Uuid::new_v4().to_string()
