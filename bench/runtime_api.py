@@ -413,7 +413,8 @@ def table(title, med, args):
         if name.startswith("get-session") and name != "get-session" and "get-session" in med:
             g, f = med[name], med["get-session"]
             print(f"\n{name} / get-session: init {g['init'] / f['init']:.2f}x, "
-                  f"first request {g['cold'] / f['cold']:.2f}x, warm p50 {g['p50'] / f['p50']:.2f}x, "
+                  f"first request {g['cold'] / f['cold']:.2f}x, cold answer {g['cold_answer'] / f['cold_answer']:.2f}x, "
+                  f"warm p50 {g['p50'] / f['p50']:.2f}x, "
                   f"p99 {g['p99'] / f['p99']:.2f}x, peak RSS {g['hwm'] / f['hwm']:.2f}x"
                   + (f", CPU per warm request {g['warm_cpu'] / f['warm_cpu']:.2f}x" if "warm_cpu" in g else ""))
 
