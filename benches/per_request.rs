@@ -54,7 +54,8 @@ fn benches(c: &mut Criterion) {
         leak(bearer_json),
         leak(bad_json),
     );
-    let read = |json| HttpRequest::read(FrontDoor::PayloadV2, &parse(json)).unwrap();
+    let read =
+        |json| HttpRequest::read(FrontDoor::PayloadV2, &parse(json), &token::FIELDS).unwrap();
     let (header_req, cookie_req, bearer_req) =
         (read(header_json), read(cookie_json), read(bearer_json));
     let cookie_name = CookieName::default();
@@ -72,7 +73,7 @@ fn benches(c: &mut Criterion) {
         b.iter(|| {
             let event = Event::parse(black_box(header_json)).unwrap();
             let door = FrontDoor::detect(&event).unwrap();
-            HttpRequest::read(door, &event).unwrap()
+            HttpRequest::read(door, &event, &token::FIELDS).unwrap()
         })
     });
     c.bench_function("extract: x-dr-session", |b| {

@@ -112,22 +112,100 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
 }
 
+# Every Debian package scripts/sam_check needs, installed by one apt-get run on a fresh
+# machine: Debian's rustc-web with its arm64 standard library (`sam build` of the arm64
+# artifact; rustup's targets are a download we are not promised), qemu-user-static to run
+# it, `file`, Debian's docker.io (dockerd) and debootstrap (the base images).
+SAM_PACKAGES=(rustc-web libstd-rust-web-dev:arm64 qemu-user-static file docker.io debootstrap)
+
+add_arm64_architecture() {
+  dpkg --print-foreign-architectures | grep -qx arm64 && return 0
+  [[ $(id -u) == 0 ]] || die "dpkg --add-architecture arm64 needs root"
+  dpkg --add-architecture arm64
+  APT_UPDATED=
+}
+
 # What `sam build` needs for the arm64 artifact the template declares, from package
-# registries only: cargo-lambda and zig (.venv, PyPI), and Debian's rustc-web with its
-# arm64 standard library (rustup's targets are a download we are not promised), plus
-# qemu-user-static to run the result. Sets ARM64_RUSTC: the compiler for arm64 builds (the
-# pinned rustup toolchain has no arm64 standard library here).
+# registries only: cargo-lambda and zig (.venv, PyPI) and SAM_PACKAGES. Sets ARM64_RUSTC:
+# the compiler for arm64 builds (the pinned rustup toolchain has no arm64 standard library
+# here).
 bootstrap_sam_build() {
   bootstrap
   bootstrap_sam
-  if ! dpkg --print-foreign-architectures | grep -qx arm64; then
-    [[ $(id -u) == 0 ]] || die "dpkg --add-architecture arm64 needs root"
-    dpkg --add-architecture arm64
-    APT_UPDATED=
-  fi
-  apt_install rustc-web libstd-rust-web-dev:arm64 qemu-user-static file
+  add_arm64_architecture
+  apt_install "${SAM_PACKAGES[@]}"
   ARM64_RUSTC=/usr/bin/rustc
   export PATH="$VENV/bin:$PATH"
+}
+
+# provision_sam_system: what scripts/sam_check needs from the system and that takes no
+# Docker daemon: SAM_PACKAGES, arm64 emulation and both base images' root filesystems. It
+# is downloading and unpacking, not compiling, so scripts/test runs it in the background
+# (start_job) while cargo builds and the tests run.
+provision_sam_system() {
+  add_arm64_architecture
+  apt_install "${SAM_PACKAGES[@]}"
+  enable_arm64_emulation
+  local arch
+  for arch in x86_64 arm64; do
+    docker_has_image "public.ecr.aws/lambda/provided:al2023-$arch" || lambda_rootfs "$arch"
+  done
+  log "the system is ready for scripts/sam_check"
+}
+
+# start_job NAME FUNCTION [ARG...]: runs a shell function of this file in the background, its
+# output in .local/run/NAME.log; await_job NAME collects it.
+declare -A JOB_PIDS JOB_STARTS
+start_job() {
+  local name=$1
+  shift
+  ("$@") >"$RUN_DIR/$name.log" 2>&1 </dev/null &
+  JOB_PIDS[$name]=$!
+  JOB_STARTS[$name]=$SECONDS
+}
+
+# await_job NAME SECONDS: waits for the job and prints its output. If it failed, or has not
+# finished in SECONDS, says so with its output and (when it hangs) every process it is
+# running, stops it, and exits.
+await_job() {
+  local name=$1 secs=$2 pid=${JOB_PIDS[$1]} i
+  for ((i = 0; i < secs; i++)); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 1
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    printf 'error: %s has not finished after %s s; it is running:\n' "$name" "$secs" >&2
+    ps -o pid,etime,time,args -p "$(tree_pids "$pid" | paste -sd,)" >&2 || true
+    sed 's/^/  | /' "$RUN_DIR/$name.log" | tail -40 >&2
+    stop_jobs
+    exit 1
+  fi
+  local rc=0
+  wait "$pid" || rc=$?
+  unset "JOB_PIDS[$name]"
+  sed 's/^/  | /' "$RUN_DIR/$name.log" | tail -40 >&2
+  ((rc == 0)) || die "$name failed (exit $rc): its output is above (.local/run/$name.log)"
+  log "$name: done, $((SECONDS - JOB_STARTS[$name])) s after it started"
+}
+
+# tree_pids PID: the process and everything it started, one PID a line.
+tree_pids() {
+  local child
+  echo "$1"
+  for child in $(pgrep -P "$1"); do tree_pids "$child"; done
+}
+
+# kill_tree PID: the process and everything it started.
+kill_tree() {
+  local child
+  for child in $(pgrep -P "$1"); do kill_tree "$child"; done
+  kill -TERM "$1" 2>/dev/null || true
+}
+
+stop_jobs() {
+  local name
+  for name in "${!JOB_PIDS[@]}"; do kill_tree "${JOB_PIDS[$name]}"; done
+  JOB_PIDS=()
 }
 
 # start_dockerd: Debian's docker.io daemon, unless one already answers. Stopped by stop_all.
@@ -175,22 +253,40 @@ LABEL rie-sha256=%s
   rm -rf "$ctx"
 }
 
-# lambda_base_image ARCH: the image `sam local` runs functions on
-# (public.ecr.aws/lambda/provided:al2023-ARCH), made locally, once per machine, since
-# ECR is not reachable: a minimal Debian root filesystem (glibc) with CA certificates.
-# `sam local ... --skip-pull-image` then adds AWS's emulator to it, as on the real image.
-lambda_base_image() {
-  local arch=$1 image="public.ecr.aws/lambda/provided:al2023-$1"
-  docker image inspect "$image" >/dev/null 2>&1 && return 0
+# docker_has_image IMAGE: whether Docker's image store on this machine holds IMAGE, read from
+# its files (no daemon needed; a daemon that is running answers the same).
+docker_has_image() {
+  grep -qsF "\"$1\"" /var/lib/docker/image/overlay2/repositories.json
+}
+
+# lambda_rootfs ARCH: the root filesystem of the image `sam local` runs functions on, as a
+# tar file (.local/rootfs-ARCH.tar): a minimal Debian (glibc) with CA certificates, made by
+# debootstrap, once per machine (lambda_base_image imports it and deletes it).
+lambda_rootfs() {
+  local arch=$1 tar="$ROOT/.local/rootfs-$1.tar"
+  [[ -s $tar ]] && return 0
   apt_install debootstrap
   [[ $arch == arm64 ]] && enable_arm64_emulation   # debootstrap's second stage runs arm64 code
   local deb_arch=${arch/x86_64/amd64} rootfs="$ROOT/.local/rootfs-$arch"
-  log "building $image (debootstrap minbase + ca-certificates)"
+  log "debootstrap of the $arch base image (minbase + ca-certificates)"
   rm -rf "$rootfs"
   debootstrap --variant=minbase --arch="$deb_arch" --include=ca-certificates bookworm "$rootfs" \
     http://deb.debian.org/debian >"$RUN_DIR/debootstrap-$arch.log" 2>&1 ||
     { tail -20 "$RUN_DIR/debootstrap-$arch.log" >&2; die "debootstrap failed"; }
   rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/* "$rootfs"/usr/share/{doc,man,locale}
-  tar -C "$rootfs" -c . | docker import - "$image" >/dev/null
+  tar -C "$rootfs" -cf "$tar.part" . && mv "$tar.part" "$tar"
   rm -rf "$rootfs"
+}
+
+# lambda_base_image ARCH: the image `sam local` runs functions on
+# (public.ecr.aws/lambda/provided:al2023-ARCH), made locally, once per machine, since
+# ECR is not reachable: lambda_rootfs, imported. `sam local ... --skip-pull-image` then adds
+# AWS's emulator to it, as on the real image.
+lambda_base_image() {
+  local arch=$1 image="public.ecr.aws/lambda/provided:al2023-$1" tar="$ROOT/.local/rootfs-$1.tar"
+  if docker image inspect "$image" >/dev/null 2>&1; then rm -f "$tar"; return 0; fi
+  lambda_rootfs "$arch"
+  log "importing $image"
+  docker import - "$image" <"$tar" >/dev/null || die "cannot import $image"
+  rm -f "$tar"
 }

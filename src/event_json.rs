@@ -101,9 +101,38 @@ pub struct MaybeText<'a>(pub Option<Cow<'a, str>>);
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct TextList<'a>(pub Vec<Cow<'a, str>>);
 
-/// A JSON object's members in document order, a repeated name kept each time.
+/// The members of a JSON object whose names are among those asked for (in any ASCII case),
+/// in document order, a repeated name kept each time: each with the index of the name it
+/// matched and its value read as `V`. See [`select`].
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Pairs<'a, V>(pub Vec<(Cow<'a, str>, V)>);
+pub struct Selected<'a, V>(pub Vec<(usize, Cow<'a, str>, V)>);
+
+/// A value type whose shape can be checked without keeping the value.
+pub trait Checked<'de>: Deserialize<'de> {
+    /// Deserializes from exactly the inputs `Self` does, keeping and allocating nothing.
+    type Check: Deserialize<'de>;
+}
+
+impl<'de: 'a, 'a> Checked<'de> for MaybeText<'a> {
+    type Check = Shape<false>;
+}
+
+impl<'de: 'a, 'a> Checked<'de> for TextList<'a> {
+    type Check = Shape<true>;
+}
+
+/// The object `raw`'s members named as in `names` (any ASCII case), read as `V`; every other
+/// member's value is only checked to be a `V` ([`Checked::Check`]), so a wrongly typed value
+/// is an error wherever it is, while the cost of the rest is one scan (no allocation per
+/// member, no lookup beyond `names`). `None` when `raw` is not such an object.
+pub fn select<'a, V: Checked<'a>>(raw: &'a RawValue, names: &[&str]) -> Option<Selected<'a, V>> {
+    let mut de = serde_json::Deserializer::from_str(raw.get());
+    de.deserialize_map(SelectVisitor::<V> {
+        names,
+        value: PhantomData,
+    })
+    .ok()
+}
 
 /// Visits strings (and, where `NULL`, null) into a `Cow`; every other type is an error.
 struct StrVisitor<const NULL: bool>;
@@ -186,27 +215,72 @@ impl<'de: 'a, 'a> Deserialize<'de> for TextList<'a> {
     }
 }
 
-struct PairsVisitor<V>(PhantomData<V>);
+struct SelectVisitor<'n, V> {
+    names: &'n [&'n str],
+    value: PhantomData<V>,
+}
 
-impl<'de, V: Deserialize<'de>> Visitor<'de> for PairsVisitor<V> {
-    type Value = Pairs<'de, V>;
+impl<'de, V: Checked<'de>> Visitor<'de> for SelectVisitor<'_, V> {
+    type Value = Selected<'de, V>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a JSON object")
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut out = Vec::with_capacity(map.size_hint().unwrap_or(0));
+        let mut out = Vec::new();
         while let Some(Text(name)) = map.next_key()? {
-            out.push((name, map.next_value()?));
+            match self
+                .names
+                .iter()
+                .position(|n| n.eq_ignore_ascii_case(&name))
+            {
+                Some(i) => out.push((i, name, map.next_value()?)),
+                None => {
+                    map.next_value::<V::Check>()?;
+                }
+            }
         }
-        Ok(Pairs(out))
+        Ok(Selected(out))
     }
 }
 
-impl<'de: 'a, 'a, V: Deserialize<'de>> Deserialize<'de> for Pairs<'a, V> {
+/// A string or null (`LIST`: also an array of strings and nulls), checked and dropped.
+pub struct Shape<const LIST: bool>;
+
+impl<'de, const LIST: bool> Deserialize<'de> for Shape<LIST> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_map(PairsVisitor(PhantomData))
+        d.deserialize_any(ShapeVisitor::<LIST>).map(|()| Shape)
+    }
+}
+
+struct ShapeVisitor<const LIST: bool>;
+
+impl<'de, const LIST: bool> Visitor<'de> for ShapeVisitor<LIST> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str(if LIST {
+            "null, a string, or an array of strings"
+        } else {
+            "a string or null"
+        })
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        if !LIST {
+            return Err(de::Error::invalid_type(de::Unexpected::Seq, &self));
+        }
+        while seq.next_element::<Shape<false>>()?.is_some() {}
+        Ok(())
     }
 }
 
@@ -262,18 +336,49 @@ mod tests {
         assert!(list("[1]").is_none());
         assert!(list("[[\"a\"]]").is_none());
         assert!(list("{}").is_none());
-        let pairs = read::<Pairs<MaybeText>>(raw(r#"{"a": "1", "b": null, "a": "2"}"#)).unwrap();
-        let names: Vec<_> = pairs.0.iter().map(|(n, _)| n.as_ref()).collect();
-        assert_eq!(names, ["a", "b", "a"], "document order, repeats kept");
-        assert!(read::<Pairs<MaybeText>>(raw(r#"{"a": {"b": "c"}}"#)).is_none());
-        assert!(read::<Pairs<MaybeText>>(raw("[]")).is_none());
+    }
+
+    #[test]
+    fn select_keeps_the_names_asked_for_and_checks_the_rest() {
+        let json = raw(r#"{"a": "1", "B": null, "c": "3", "A": "2"}"#);
+        let picked = select::<MaybeText>(json, &["b", "a"]).unwrap().0;
+        let names: Vec<_> = picked.iter().map(|(i, n, _)| (*i, n.as_ref())).collect();
+        assert_eq!(
+            names,
+            [(1, "a"), (0, "B"), (1, "A")],
+            "document order, any case, repeats kept, others dropped"
+        );
+        assert_eq!(picked[0].2, MaybeText(Some("1".into())));
+        for wrong in [
+            r#"{"c": 1}"#,
+            r#"{"c": ["x"]}"#,
+            r#"{"a": {"b": "c"}}"#,
+            "[]",
+        ] {
+            assert!(select::<MaybeText>(raw(wrong), &["a"]).is_none(), "{wrong}");
+        }
+        let lists = raw(r#"{"c": ["x", null], "d": "y", "e": null, "a": ["1"]}"#);
+        assert_eq!(select::<TextList>(lists, &["a"]).unwrap().0.len(), 1);
+        for wrong in [
+            r#"{"c": [1]}"#,
+            r#"{"c": [["x"]]}"#,
+            r#"{"c": {}}"#,
+            r#"{"c": true}"#,
+        ] {
+            assert!(select::<TextList>(raw(wrong), &["a"]).is_none(), "{wrong}");
+        }
     }
 
     #[test]
     fn a_value_of_another_type_fails_without_descending_into_it() {
         let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
         assert!(read::<TextList>(raw(&format!("[{deep}]"))).is_none());
-        assert!(read::<Pairs<TextList>>(raw(&format!(r#"{{"a": [{deep}]}}"#))).is_none());
+        let nested = format!(r#"{{"a": [{deep}]}}"#);
+        assert!(select::<TextList>(raw(&nested), &["a"]).is_none());
+        assert!(
+            select::<TextList>(raw(&nested), &["b"]).is_none(),
+            "checked, not kept"
+        );
         assert!(read::<MaybeText>(raw(&deep)).is_none());
     }
 }

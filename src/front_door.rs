@@ -24,16 +24,15 @@
 
 use crate::vocabulary::vocabulary;
 use std::borrow::Cow;
-use std::collections::HashSet;
 
 use lambda_http::aws_lambda_events::alb::AlbTargetGroupResponse;
 use lambda_http::aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayV2httpResponse};
 use lambda_http::http::HeaderMap;
 use lambda_http::{Body, Response};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::value::RawValue;
 
-use crate::event_json::{is_object, members, read, MaybeText, Pairs, Text, TextList};
+use crate::event_json::{is_object, members, read, select, MaybeText, Text, TextList};
 
 /// The AWS service, and payload format, an invocation came through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -204,9 +203,9 @@ impl Unreadable {
 }
 
 /// The HTTP request an event carries, as the token rules need it: the method, and every
-/// header field value received (a repeated header is several fields; a payload 2.0 cookie
-/// is a `cookie` field of its own, like an HTTP/2 cookie crumb). Borrowed from the event
-/// where its JSON holds the text unescaped.
+/// value received of the header fields it was read for (a repeated header is several
+/// fields; a payload 2.0 cookie is a `cookie` field of its own, like an HTTP/2 cookie
+/// crumb). Borrowed from the event where its JSON holds the text unescaped.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct HttpRequest<'a> {
     method: Cow<'a, str>,
@@ -225,8 +224,11 @@ impl<'a> HttpRequest<'a> {
         }
     }
 
-    /// Reads the request out of an event of shape `door`, in one pass over each member.
-    pub fn read(door: FrontDoor, event: &Event<'a>) -> Result<Self, Unreadable> {
+    /// Reads the request out of an event of shape `door`, keeping the header fields named
+    /// in `names` (any case; the token rules' [`crate::token::FIELDS`]): one pass over each
+    /// member, whose other values are only checked to be of the right type (a wrongly typed
+    /// header is still unreadable) and cost nothing more, however many there are.
+    pub fn read(door: FrontDoor, event: &Event<'a>, names: &[&str]) -> Result<Self, Unreadable> {
         let method = match door {
             FrontDoor::PayloadV2 => event
                 .http
@@ -240,31 +242,32 @@ impl<'a> HttpRequest<'a> {
         .filter(|m| is_tchar_token(m))
         .ok_or(Unreadable::Method)?;
 
-        let headers = member::<Pairs<MaybeText>>(event.headers).ok_or(Unreadable::Headers)?;
-        let multi = member::<Pairs<TextList>>(event.multi_value_headers)
-            .ok_or(Unreadable::MultiValueHeaders)?;
-        let cookies = member::<TextList>(event.cookies).ok_or(Unreadable::Cookies)?;
+        let headers = member(event.headers, |raw| select::<MaybeText>(raw, names))
+            .ok_or(Unreadable::Headers)?;
+        let multi = member(event.multi_value_headers, |raw| {
+            select::<TextList>(raw, names)
+        })
+        .ok_or(Unreadable::MultiValueHeaders)?;
+        let cookies = member(event.cookies, read::<TextList>).ok_or(Unreadable::Cookies)?;
 
         let mut fields = Vec::new();
         // Payload 1.0 repeats in `headers` one value of what `multiValueHeaders` holds in
         // full (REST API: the last; HTTP API 1.0: all, comma-joined): a name listed there
-        // (in any case) is read from there alone. One set of names, built once.
-        let mut listed = HashSet::new();
-        for (name, TextList(values)) in multi.map(|p| p.0).unwrap_or_default() {
-            if headers.is_some() {
-                listed.insert(lowercase(name.clone()));
-            }
+        // (in any case) is read from there alone.
+        let mut listed = vec![false; names.len()];
+        for (i, name, TextList(values)) in multi.map(|s| s.0).unwrap_or_default() {
+            listed[i] = true;
             fields.extend(values.into_iter().map(|v| (name.clone(), v)));
         }
-        for (name, MaybeText(value)) in headers.map(|p| p.0).unwrap_or_default() {
-            if let Some(value) = value {
-                if listed.is_empty() || !listed.contains(&lowercase(name.clone())) {
-                    fields.push((name, value));
-                }
+        for (i, name, MaybeText(value)) in headers.map(|s| s.0).unwrap_or_default() {
+            if let (Some(value), false) = (value, listed[i]) {
+                fields.push((name, value));
             }
         }
-        let cookies = cookies.map(|c| c.0).unwrap_or_default();
-        fields.extend(cookies.into_iter().map(|c| (Cow::Borrowed("cookie"), c)));
+        if names.iter().any(|n| n.eq_ignore_ascii_case("cookie")) {
+            let cookies = cookies.map(|c| c.0).unwrap_or_default();
+            fields.extend(cookies.into_iter().map(|c| (Cow::Borrowed("cookie"), c)));
+        }
         Ok(HttpRequest { method, fields })
     }
 
@@ -288,22 +291,16 @@ pub(crate) fn is_tchar_token(s: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
-/// An optional member read as `T`: `Some(None)` when absent or null, `None` when of
+/// An optional member read by `read`: `Some(None)` when absent or null, `None` when of
 /// another shape.
-fn member<'a, T: Deserialize<'a>>(raw: Option<&'a RawValue>) -> Option<Option<T>> {
+fn member<'a, T>(
+    raw: Option<&'a RawValue>,
+    read: impl FnOnce(&'a RawValue) -> Option<T>,
+) -> Option<Option<T>> {
     match raw {
         None => Some(None),
         Some(raw) if raw.get() == "null" => Some(None),
-        Some(raw) => read::<T>(raw).map(Some),
-    }
-}
-
-/// `name` in lower case, still borrowed where it already was.
-fn lowercase(name: Cow<'_, str>) -> Cow<'_, str> {
-    if name.bytes().any(|b| b.is_ascii_uppercase()) {
-        Cow::Owned(name.to_ascii_lowercase())
-    } else {
-        name
+        Some(raw) => read(raw).map(Some),
     }
 }
 
@@ -314,6 +311,15 @@ mod tests {
 
     type Fields = Result<Vec<(String, String)>, Unreadable>;
 
+    /// The names these tests read (beside the token rules' own, two others).
+    const NAMES: &[&str] = &[
+        "x-dr-session",
+        "authorization",
+        "cookie",
+        "accept",
+        "x-other",
+    ];
+
     fn detect(event: &Value) -> Option<FrontDoor> {
         FrontDoor::detect(&Event::parse(&event.to_string())?)
     }
@@ -322,7 +328,7 @@ mod tests {
         let json = event.to_string();
         let event = Event::parse(&json).unwrap();
         let door = FrontDoor::detect(&event).expect("a known shape");
-        let req = HttpRequest::read(door, &event);
+        let req = HttpRequest::read(door, &event, NAMES);
         let method = req
             .as_ref()
             .map(|r| r.method().to_owned())
@@ -452,7 +458,7 @@ mod tests {
             let parsed = Event::parse(&json).unwrap();
             let door = FrontDoor::detect(&parsed).unwrap();
             assert_eq!(
-                HttpRequest::read(door, &parsed).err(),
+                HttpRequest::read(door, &parsed, NAMES).err(),
                 Some(want),
                 "{event}"
             );

@@ -123,7 +123,7 @@ impl<S: SessionStore> SessionEndpoint<S> {
             .write();
             return Err(UnknownEvent);
         };
-        let (result, observed) = match HttpRequest::read(door, &event) {
+        let (result, observed) = match HttpRequest::read(door, &event, &token::FIELDS) {
             Ok(request) => self.resolve(&request).await,
             Err(unreadable) => (
                 Err(ApiError::InvalidRequest(unreadable)),

@@ -86,9 +86,17 @@ vocabulary! {
     }
 }
 
+/// The header fields the token rules read, one per [`Source`] (in its order): all a
+/// request needs to keep ([`crate::front_door::HttpRequest::read`]).
+pub const FIELDS: [&str; 3] = [
+    Source::Header.field(),
+    Source::Bearer.field(),
+    Source::Cookie.field(),
+];
+
 impl Source {
     /// The header field the source is read from.
-    pub fn field(self) -> &'static str {
+    pub const fn field(self) -> &'static str {
         match self {
             Source::Header => SESSION_HEADER,
             Source::Bearer => "authorization",
@@ -293,6 +301,12 @@ fn percent_decode(v: &[u8]) -> Result<Cow<'_, [u8]>, Malformed> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fields_name_every_source() {
+        let want: Vec<_> = Source::ALL.iter().map(|s| s.field()).collect();
+        assert_eq!(FIELDS.to_vec(), want);
+    }
 
     fn run(pairs: &[(&str, &str)]) -> Result<Option<(Source, String)>, TokenError> {
         extract(
