@@ -426,6 +426,8 @@ def main():
     ap.add_argument("--build-env", action="append", default=[],
                     help="NAME:K=V for one build only (the same binary can be two builds)")
     ap.add_argument("--event", required=True)
+    ap.add_argument("--build-event", action="append", default=[],
+                    help="NAME=PATH: this build's event instead of --event (a front door of its own)")
     ap.add_argument("--init-build", action="append", default=[],
                     help="NAME=PATH: with --callgrind, count only its init (it need not answer)")
     ap.add_argument("--runs", type=int, default=5)
@@ -453,6 +455,10 @@ def main():
         name, kv = spec.split(":", 1)
         build_env[name].update([kv.split("=", 1)])
     event = open(args.event, "rb").read()
+    events = {name: event for name in builds}
+    for spec in args.build_event:
+        name, path = spec.split("=", 1)
+        events[name] = open(path, "rb").read()
     if args.callgrind:
         out_dir = os.path.dirname(os.path.abspath(args.json)) if args.json else "/tmp"
         callgrind(builds, build_env, env, event, out_dir, init_only)
@@ -464,7 +470,7 @@ def main():
         sandboxes = {name: Sandbox(f"{name}-{quota or 'full'}", quota) for name in builds}
         for _ in range(args.runs):  # builds interleaved, so drift hits them alike
             for name, path in builds.items():
-                runs[name].append(one_run(path, env, event, args.warm, checker(name), build_env[name],
+                runs[name].append(one_run(path, env, events[name], args.warm, checker(name), build_env[name],
                                           sandboxes[name]))
         # A figure some runs lack (the CPU at a /next that came after the run ended) is the
         # median of the runs that have it.

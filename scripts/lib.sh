@@ -112,6 +112,16 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
 }
 
+# existing_table_template: .template-existing-table.yaml, template.yaml in its other table
+# mode (ExistingTableName set, so no table of its own; the dashboard off), for the linters.
+existing_table_template() {
+  sed -e '/^  ExistingTableName:$/,/Default:/ s/Default: ""/Default: login-sessions/' \
+    -e '/^  Dashboard:$/,/Default:/ s/Default: "true"/Default: "false"/' \
+    "$ROOT/template.yaml" > "$ROOT/.template-existing-table.yaml"
+  grep -q 'Default: login-sessions' "$ROOT/.template-existing-table.yaml" ||
+    die "template.yaml has no ExistingTableName parameter with Default: \"\""
+}
+
 # Every Debian package scripts/sam_check needs, installed by one apt-get run on a fresh
 # machine: Debian's rustc-web with its arm64 standard library (`sam build` of the arm64
 # artifact; rustup's targets are a download we are not promised), qemu-user-static to run
@@ -159,9 +169,10 @@ declare -A JOB_PIDS JOB_STARTS
 start_job() {
   local name=$1
   shift
-  ("$@") >"$RUN_DIR/$name.log" 2>&1 </dev/null &
-  JOB_PIDS[$name]=$!
   JOB_STARTS[$name]=$SECONDS
+  ("$@" && log "$name: finished, $((SECONDS - ${JOB_STARTS[$name]:-$SECONDS})) s after it started") \
+    >"$RUN_DIR/$name.log" 2>&1 </dev/null &
+  JOB_PIDS[$name]=$!
 }
 
 # await_job NAME SECONDS: waits for the job and prints its output. If it failed, or has not
@@ -185,7 +196,7 @@ await_job() {
   unset "JOB_PIDS[$name]"
   sed 's/^/  | /' "$RUN_DIR/$name.log" | tail -40 >&2
   ((rc == 0)) || die "$name failed (exit $rc): its output is above (.local/run/$name.log)"
-  log "$name: done, $((SECONDS - JOB_STARTS[$name])) s after it started"
+  log "$name: collected, $((SECONDS - JOB_STARTS[$name])) s after it started"
 }
 
 # tree_pids PID: the process and everything it started, one PID a line.
@@ -195,11 +206,19 @@ tree_pids() {
   for child in $(pgrep -P "$1"); do tree_pids "$child"; done
 }
 
-# kill_tree PID: the process and everything it started.
+# kill_tree PID: the process and everything it started: TERM, then KILL for whatever is
+# still there 2 s later (a shell script such as debootstrap can outlive a TERM).
 kill_tree() {
-  local child
-  for child in $(pgrep -P "$1"); do kill_tree "$child"; done
-  kill -TERM "$1" 2>/dev/null || true
+  local pids pid i alive
+  pids=$(tree_pids "$1")
+  kill -TERM $pids 2>/dev/null || true
+  for ((i = 0; i < 20; i++)); do
+    alive=0
+    for pid in $pids; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    ((alive)) || return 0
+    sleep 0.1
+  done
+  kill -KILL $(tree_pids "$1" 2>/dev/null) $pids 2>/dev/null || true
 }
 
 stop_jobs() {

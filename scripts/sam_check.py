@@ -5,7 +5,9 @@
    file in events/ through AWS's emulator with the artifact under qemu-aarch64-static;
 2. `sam local invoke` of every file in events/ in Docker, with the x86_64 artifact and with
    the arm64 one (under qemu-user-static), each answer checked against events/expected.json,
-   each error's op_id equal to SAM's RequestId.
+   each error's op_id equal to SAM's RequestId; and the HTTP API events again with
+   `ExistingTableName` set (the template's other table mode: no table of its own, the
+   function reads the login service's table, named by the parameter alone).
 
    The arm64 containers run AWS's emulator natively: SAM's own image for them would run
    the emulator (a Go program) under qemu-user as well, and that pair sometimes never
@@ -113,13 +115,16 @@ def answers(resp, want, request_id=None):
 INVOKE_TIMEOUT = 90
 
 
-def local_invoke(arch, template, env_file, expected, events, workers):
+def local_invoke(arch, template, env_file, expected, events, workers, overrides=(), env=None):
     t0 = time.time()
+    label = ", ".join([arch, *overrides])
 
     def one(rel):
         cmd = [SAM_BIN, "local", "invoke", "GetSessionFunction", "-t", template, "-e", os.path.join("events", rel),
                "--skip-pull-image", "--env-vars", env_file]
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=SAM_ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        if overrides:
+            cmd += ["--parameter-overrides", *overrides]
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env or SAM_ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 text=True, start_new_session=True)
         try:
             stdout, stderr = proc.communicate(timeout=INVOKE_TIMEOUT)
@@ -136,9 +141,38 @@ def local_invoke(arch, template, env_file, expected, events, workers):
     with concurrent.futures.ThreadPoolExecutor(workers) as pool:
         for rel, resp, request_id, stdout, stderr in pool.map(one, events):
             ok = resp is not None and answers(resp, expected[rel], request_id)
-            e2e.check(f"sam local invoke ({arch}) {rel}: {expected[rel]['status']}", ok,
+            e2e.check(f"sam local invoke ({label}) {rel}: {expected[rel]['status']}", ok,
                       f"{stdout[-300:]} {stderr[-600:]}")
-    timed(f"sam local invoke ({arch}), {len(events)} events", t0)
+    timed(f"sam local invoke ({label}), {len(events)} events", t0)
+
+
+EXISTING_TABLE = "login-sessions"
+
+
+def existing_table(template, endpoint, expected, workers):
+    """The template's other table mode: no table of its own, SESSION_TABLE from the
+    ExistingTableName parameter. The login service's table holds the demo session; the
+    stack's own table (SESSION_TABLE in env.json) is not consulted."""
+    subprocess.run([os.path.join(e2e.VENV_BIN, "python"), "scripts/local_table.py", EXISTING_TABLE],
+                   env=SAM_ENV, cwd=ROOT, check=True)
+    put_demo_session(endpoint, EXISTING_TABLE)
+    env_file = os.path.join(e2e.RUN_DIR, "sam-env-existing-table.json")
+    with open(env_file, "w") as f:
+        json.dump({"GetSessionFunction": {"AWS_ENDPOINT_URL_DYNAMODB": endpoint, "AWS_REGION": "us-east-1",
+                                          "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}}, f)
+    # SAM lets the shell's variables override the template's: none named SESSION_TABLE here.
+    env = {k: v for k, v in SAM_ENV.items() if k != "SESSION_TABLE"}
+    events = sorted(e for e in expected if e.startswith("apigw-http-v2/"))
+    local_invoke("x86_64", template, env_file, expected, events, workers,
+                 overrides=(f"ExistingTableName={EXISTING_TABLE}",), env=env)
+
+
+def put_demo_session(endpoint, table):
+    import boto3
+    boto3.client("dynamodb", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="local",
+                 aws_secret_access_key="local").put_item(
+        TableName=table, Item={"session_id": {"S": hashlib.sha256(DEMO.encode()).hexdigest()},
+                               "username": {"S": "demo"}, "expires_at": {"N": str(int(time.time()) + 3600)}})
 
 
 def report_hang(arch, rel, proc):
@@ -259,11 +293,7 @@ def main():
     SAM_ENV["AWS_ENDPOINT_URL_DYNAMODB"] = endpoint
     subprocess.run([os.path.join(e2e.VENV_BIN, "python"), "scripts/local_table.py", TABLE], env=SAM_ENV,
                    cwd=ROOT, check=True)
-    import boto3
-    boto3.client("dynamodb", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="local",
-                 aws_secret_access_key="local").put_item(
-        TableName=TABLE, Item={"session_id": {"S": hashlib.sha256(DEMO.encode()).hexdigest()},
-                               "username": {"S": "demo"}, "expires_at": {"N": str(int(time.time()) + 3600)}})
+    put_demo_session(endpoint, TABLE)
     # What a user's env.json holds, pointed at this run's moto.
     env_file = os.path.join(e2e.RUN_DIR, "sam-env.json")
     with open(env_file, "w") as f:
@@ -282,6 +312,8 @@ def main():
         f.write(re.sub(r"(?m)^(\s+)Timeout: \d+$", r"\1Timeout: 60", built, count=1))
     print("\nsam local invoke, every event (x86_64 artifact, Docker)")
     local_invoke("x86_64", args.x86_template, env_file, expected, sorted(expected), args.native_workers)
+    print("\nsam local invoke with ExistingTableName (the login service's table; no SESSION_TABLE in the env file)")
+    existing_table(args.x86_template, endpoint, expected, args.native_workers)
     arm64_events = sorted(expected) * args.arm64_rounds
     print(f"\nsam local invoke, every event x {args.arm64_rounds} (arm64 artifact, Docker, emulated, "
           "AWS's emulator native)")

@@ -125,45 +125,36 @@ impl RequestLine<'_> {
         }
     }
 
-    /// Writes the line (`tracing` fixes an event's level where it is written, hence the
-    /// two calls).
+    /// Writes the line (`tracing` fixes an event's level where it is written: one call
+    /// per level, the fields written once).
     pub fn write(&self) {
         let line = self;
         let outcome = line.outcome.as_str();
         let (touch, touch_cause) = line.touch.map(TouchLog::fields).unzip();
         let touch_cause = touch_cause.flatten();
+        macro_rules! event_at {
+            ($level:expr) => {
+                tracing::event!(
+                    target: TARGET,
+                    $level,
+                    { field::OP_ID } = line.op_id,
+                    { field::FRONT_DOOR } = line.front_door,
+                    { field::STATUS } = line.status,
+                    { field::OUTCOME } = outcome,
+                    { field::SOURCE } = line.source,
+                    { field::STORE_MS } = line.store_ms,
+                    { field::ERROR_CODE } = line.error_code,
+                    { field::CAUSE } = line.cause,
+                    { field::TOUCH } = touch,
+                    { field::TOUCH_CAUSE } = touch_cause,
+                    "{MESSAGE}"
+                )
+            };
+        }
         if line.level() == Level::ERROR {
-            tracing::event!(
-                target: TARGET,
-                Level::ERROR,
-                { field::OP_ID } = line.op_id,
-                { field::FRONT_DOOR } = line.front_door,
-                { field::STATUS } = line.status,
-                { field::OUTCOME } = outcome,
-                { field::SOURCE } = line.source,
-                { field::STORE_MS } = line.store_ms,
-                { field::ERROR_CODE } = line.error_code,
-                { field::CAUSE } = line.cause,
-                { field::TOUCH } = touch,
-                { field::TOUCH_CAUSE } = touch_cause,
-                "{MESSAGE}"
-            );
+            event_at!(Level::ERROR);
         } else {
-            tracing::event!(
-                target: TARGET,
-                Level::INFO,
-                { field::OP_ID } = line.op_id,
-                { field::FRONT_DOOR } = line.front_door,
-                { field::STATUS } = line.status,
-                { field::OUTCOME } = outcome,
-                { field::SOURCE } = line.source,
-                { field::STORE_MS } = line.store_ms,
-                { field::ERROR_CODE } = line.error_code,
-                { field::CAUSE } = line.cause,
-                { field::TOUCH } = touch,
-                { field::TOUCH_CAUSE } = touch_cause,
-                "{MESSAGE}"
-            );
+            event_at!(Level::INFO);
         }
     }
 }

@@ -193,6 +193,46 @@ impl Visit for MetricFields {
     }
 }
 
+/// A metric the request line carries (Embedded Metric Format): its name, the dimension it
+/// has beside [`FUNCTION_DIMENSION`] (if any; its values are the line's field of that name)
+/// and its unit. The template's alarms and dashboard name exactly these (tests/dashboard.rs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Metric {
+    pub name: &'static str,
+    pub dimension: Option<&'static str>,
+    pub unit: &'static str,
+}
+
+/// The dimension every metric has: the function's name.
+pub const FUNCTION_DIMENSION: &str = "function_name";
+
+/// One per request, by how it ended.
+pub const REQUESTS: Metric = Metric {
+    name: "requests",
+    dimension: Some(field::OUTCOME),
+    unit: "Count",
+};
+/// One per ResponseError, by its code.
+pub const ERRORS: Metric = Metric {
+    name: "errors",
+    dimension: Some(field::ERROR_CODE),
+    unit: "Count",
+};
+/// The session store's time, where the request reached it.
+pub const STORE_MS: Metric = Metric {
+    name: field::STORE_MS,
+    dimension: None,
+    unit: "Milliseconds",
+};
+/// One per failed recording of activity (touch on read).
+pub const TOUCH_FAILURES: Metric = Metric {
+    name: "touch_failures",
+    dimension: None,
+    unit: "Count",
+};
+/// Every metric the function emits.
+pub const METRICS: [Metric; 4] = [REQUESTS, ERRORS, STORE_MS, TOUCH_FAILURES];
+
 /// The EMF members added to a request line, built once at init.
 #[derive(Debug)]
 struct Emf {
@@ -205,21 +245,21 @@ struct Emf {
 
 impl Emf {
     fn new(m: Metrics) -> Self {
-        let directive = |dimension: Option<&str>, name: &str, unit: &str| {
-            let mut dims = vec!["function_name"];
-            dims.extend(dimension);
+        let directive = |metric: Metric| {
+            let mut dims = vec![FUNCTION_DIMENSION];
+            dims.extend(metric.dimension);
             serde_json::json!({
                 "Namespace": m.namespace,
                 "Dimensions": [dims],
-                "Metrics": [{"Name": name, "Unit": unit}],
+                "Metrics": [{"Name": metric.name, "Unit": metric.unit}],
             })
             .to_string()
         };
         Emf {
-            requests: directive(Some(field::OUTCOME), "requests", "Count"),
-            errors: directive(Some(field::ERROR_CODE), "errors", "Count"),
-            store_ms: directive(None, field::STORE_MS, "Milliseconds"),
-            touch_failures: directive(None, "touch_failures", "Count"),
+            requests: directive(REQUESTS),
+            errors: directive(ERRORS),
+            store_ms: directive(STORE_MS),
+            touch_failures: directive(TOUCH_FAILURES),
             function_name: serde_json::Value::from(m.function_name).to_string(),
         }
     }
@@ -246,14 +286,14 @@ impl Emf {
         }
         write!(
             w,
-            r#"]}},"function_name":{},"requests":1"#,
-            self.function_name
+            r#"]}},"{FUNCTION_DIMENSION}":{},"{}":1"#,
+            self.function_name, REQUESTS.name
         )?;
         if present.error_code {
-            w.write_str(r#","errors":1"#)?;
+            write!(w, r#","{}":1"#, ERRORS.name)?;
         }
         if present.touch_cause {
-            w.write_str(r#","touch_failures":1"#)?;
+            write!(w, r#","{}":1"#, TOUCH_FAILURES.name)?;
         }
         Ok(())
     }
