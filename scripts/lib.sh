@@ -149,7 +149,7 @@ bootstrap_sam_build() {
 }
 
 # provision_sam_system: what scripts/sam_check needs from the system and that takes no
-# Docker daemon: SAM_PACKAGES, arm64 emulation and both base images' root filesystems. It
+# Docker daemon: SAM_PACKAGES, arm64 emulation and the base images' root filesystems. It
 # is downloading and unpacking, not compiling, so scripts/test runs it in the background
 # (start_job) while cargo builds and the tests run.
 provision_sam_system() {
@@ -157,7 +157,7 @@ provision_sam_system() {
   apt_install "${SAM_PACKAGES[@]}"
   enable_arm64_emulation
   local arch
-  for arch in x86_64 arm64; do
+  for arch in arm64 ${SAM_X86:+x86_64}; do
     docker_has_image "public.ecr.aws/lambda/provided:al2023-$arch" || lambda_rootfs "$arch"
   done
   log "the system is ready for scripts/sam_check"

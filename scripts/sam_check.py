@@ -3,8 +3,9 @@
 1. the arm64 artifact `sam build` made from template.yaml: an aarch64 ELF, built with
    unwinding (so a panic is an invocation error, not a dead process), its size, and every
    file in events/ through AWS's emulator with the artifact under qemu-aarch64-static;
-2. `sam local invoke` of every file in events/ in Docker, with the x86_64 artifact and with
-   the arm64 one (under qemu-user-static), each answer checked against events/expected.json,
+2. `sam local invoke` of every file in events/ in Docker, with the arm64 artifact (under
+   qemu-user-static) and, when it was built (SAM_X86=1), the x86_64 one, each answer
+   checked against events/expected.json,
    each error's op_id equal to SAM's RequestId; and the HTTP API events again with
    `ExistingTableName` set (the template's other table mode: no table of its own, the
    function reads the login service's table, named by the parameter alone).
@@ -149,7 +150,7 @@ def local_invoke(arch, template, env_file, expected, events, workers, overrides=
 EXISTING_TABLE = "login-sessions"
 
 
-def existing_table(template, endpoint, expected, workers):
+def existing_table(arch, template, workers, endpoint, expected):
     """The template's other table mode: no table of its own, SESSION_TABLE from the
     ExistingTableName parameter. The login service's table holds the demo session; the
     stack's own table (SESSION_TABLE in env.json) is not consulted."""
@@ -163,7 +164,7 @@ def existing_table(template, endpoint, expected, workers):
     # SAM lets the shell's variables override the template's: none named SESSION_TABLE here.
     env = {k: v for k, v in SAM_ENV.items() if k != "SESSION_TABLE"}
     events = sorted(e for e in expected if e.startswith("apigw-http-v2/"))
-    local_invoke("x86_64", template, env_file, expected, events, workers,
+    local_invoke(arch, template, env_file, expected, events, workers,
                  overrides=(f"ExistingTableName={EXISTING_TABLE}",), env=env)
 
 
@@ -258,7 +259,8 @@ def main():
     ap.add_argument("--rie-x86", required=True, help="AWS's emulator (x86_64) from the aws-sam-cli package")
     ap.add_argument("--arm64-build", required=True, help="sam build's output for the template as it is")
     ap.add_argument("--arm64-template", required=True, help="sam build's template for the arm64 build")
-    ap.add_argument("--x86-template", required=True, help="sam build's template for the x86_64 build")
+    ap.add_argument("--x86-template", help="sam build's template for an x86_64 build, if one was made "
+                    "(scripts/sam_check with SAM_X86=1): every event through it too")
     ap.add_argument("--bridge-ip", required=True, help="the Docker bridge's gateway address")
     # Native containers mostly wait on Docker; emulated ones keep a core busy each.
     ap.add_argument("--native-workers", type=int, default=4, help="x86_64 invokes in parallel")
@@ -310,18 +312,24 @@ def main():
         built = f.read()
     with open(emulated, "w") as f:
         f.write(re.sub(r"(?m)^(\s+)Timeout: \d+$", r"\1Timeout: 60", built, count=1))
-    print("\nsam local invoke, every event (x86_64 artifact, Docker)")
-    local_invoke("x86_64", args.x86_template, env_file, expected, sorted(expected), args.native_workers)
-    print("\nsam local invoke with ExistingTableName (the login service's table; no SESSION_TABLE in the env file)")
-    existing_table(args.x86_template, endpoint, expected, args.native_workers)
+    if args.x86_template:
+        print("\nsam local invoke, every event (x86_64 artifact, Docker)")
+        local_invoke("x86_64", args.x86_template, env_file, expected, sorted(expected), args.native_workers)
     arm64_events = sorted(expected) * args.arm64_rounds
     print(f"\nsam local invoke, every event x {args.arm64_rounds} (arm64 artifact, Docker, emulated, "
           "AWS's emulator native)")
     local_invoke("arm64", emulated, env_file, expected, arm64_events, args.workers)
+    # The other table mode and the HTTP path: with the x86_64 artifact where it was built
+    # (native, faster), else with the one that ships.
+    other = (("x86_64", args.x86_template, args.native_workers) if args.x86_template
+             else ("arm64", emulated, args.workers))
+    print(f"\nsam local invoke with ExistingTableName ({other[0]}; the login service's table, no "
+          "SESSION_TABLE in the env file)")
+    existing_table(*other, endpoint, expected)
     print("\ncargo lambda deploy settings")
     cargo_lambda_deploy_settings()
-    print("\nsam local start-api")
-    start_api(args.x86_template, env_file)
+    print(f"\nsam local start-api ({other[0]})")
+    start_api(other[1], env_file)
     print(f"\n{len(e2e.failures)} failure(s)" if e2e.failures else "\nsam: all passed")
     return 1 if e2e.failures else 0
 
