@@ -254,13 +254,15 @@ impl<'a> HttpRequest<'a> {
         // Payload 1.0 repeats in `headers` one value of what `multiValueHeaders` holds in
         // full (REST API: the last; HTTP API 1.0: all, comma-joined): a name listed there
         // (in any case) is read from there alone.
-        let mut listed = vec![false; names.len()];
+        // `listed`: bit i set when `names[i]` is in `multiValueHeaders` (no allocation).
+        assert!(names.len() <= 64, "at most 64 names to keep");
+        let mut listed = 0u64;
         for (i, name, TextList(values)) in multi.map(|s| s.0).unwrap_or_default() {
-            listed[i] = true;
+            listed |= 1 << i;
             fields.extend(values.into_iter().map(|v| (name.clone(), v)));
         }
         for (i, name, MaybeText(value)) in headers.map(|s| s.0).unwrap_or_default() {
-            if let (Some(value), false) = (value, listed[i]) {
+            if let (Some(value), false) = (value, listed & (1 << i) != 0) {
                 fields.push((name, value));
             }
         }
