@@ -195,7 +195,7 @@ def main():
             ok = ok and body.get("error_code") == want["error_code"] and is_uuid(body.get("op_id"))
         else:
             ok = ok and body.get("username") == want.get("username")
-        check(f"invoke {rel}: {want['status']}", ok, out.stdout)
+        check(f"invoke {rel}: {want['status']}", ok and in_door_format(rel, resp), out.stdout)
 
     # The log never carries a token.
     with open(os.path.join(RUN_DIR, "e2e-watch.log")) as f:
@@ -213,6 +213,26 @@ def main():
 
     print(f"\n{len(failures)} failure(s)" if failures else "\nend-to-end: all passed")
     return 1 if failures else 0
+
+
+def in_door_format(rel, resp):
+    """Whether `resp` is in the response format of the front door of the sample event `rel`
+    (its directory under events/): where the headers are, and the status line's text."""
+    door = rel.split("/")[0]
+    single = resp.get("headers") or {}
+    multi = resp.get("multiValueHeaders") or {}
+    described = str(resp.get("statusDescription", "")).startswith(f"{resp.get('statusCode')} ")
+    if door in ("apigw-rest-v1", "apigw-http-v1"):
+        return multi.get("content-type") == ["application/json"] and not single
+    if door in ("apigw-http-v2", "function-url"):
+        return single.get("content-type") == "application/json"
+    if door in ("alb", "alb-multi-value"):
+        return described and single.get("content-type") == "application/json" and \
+            multi.get("content-type") == ["application/json"]
+    if door.startswith("vpc-lattice-"):
+        return described and single.get("content-type") == "application/json" and \
+            "multiValueHeaders" not in resp and resp.get("isBase64Encoded") is False
+    return False
 
 
 def rie_events(env, expected):
@@ -246,7 +266,7 @@ def rie_events(env, expected):
             op_ids.append(body.get("op_id"))
         else:
             ok = ok and body.get("username") == want.get("username")
-        check(f"rie {rel}: {want['status']}", ok, json.dumps(resp))
+        check(f"rie {rel}: {want['status']}", ok and in_door_format(rel, resp), json.dumps(resp))
     # An event of no known front door: an invocation error, not a crash.
     req = urllib.request.Request(url, data=b'{"Records": []}', method="POST")
     with urllib.request.urlopen(req, timeout=60) as r:

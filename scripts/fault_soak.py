@@ -50,7 +50,7 @@ from runtime_api import RuntimeApi  # noqa: E402
 
 TABLE = "sessions-soak"
 DEMO = e2e.DEMO_TOKEN
-DOORS = ["apigw-rest-v1", "apigw-http-v1", "apigw-http-v2", "function-url", "alb", "alb-multi-value"]
+DOORS = ["apigw-rest-v1", "apigw-http-v1", "apigw-http-v2", "function-url", "alb", "alb-multi-value", "vpc-lattice-v1", "vpc-lattice-v2"]
 SOURCES = ["session-header", "session-bearer", "session-cookie"]
 FAULTS = ["refuse", "hang", "reset", "truncated", "garbage", "html", "error500", "throttle"]
 STORE_CODES = {"session_store_unavailable", "session_store_throttled"}

@@ -11,38 +11,54 @@
 //! as the front door sent it, and no value's content can make reading fail: judging a value
 //! is the token rules' job ([`crate::token`]).
 //!
-//! The shapes, told apart as AWS documents them:
-//! - `requestContext.elb`: an ALB target group; `multiValueHeaders` when the target group has
-//!   multi-value headers on, `headers` (the last value of each name) when off;
-//! - `requestContext.http` or `version: "2.0"`: payload 2.0 (HTTP API, Lambda Function URLs):
-//!   repeated headers joined with commas in `headers`, cookies in the `cookies` array;
-//! - `httpMethod` or `version: "1.0"`: payload 1.0 (REST API, or an HTTP API with payload
-//!   1.0): every value in `multiValueHeaders`, one per name in `headers`.
+//! The shapes, each told by members only that front door sends (AWS's documentation of each
+//! event), so that no event of one front door is read as another's, even with members
+//! missing (`tests/properties.rs` checks it):
+//! - `requestContext.elb`, an object: an ALB target group; `multiValueHeaders` when the
+//!   target group has multi-value headers on, `headers` (the last value of each name) when off;
+//! - `requestContext.http`: payload 2.0 (HTTP API, Lambda Function URLs): repeated headers
+//!   joined with commas in `headers`, cookies in the `cookies` array;
+//! - `requestContext.serviceNetworkArn`, `serviceArn` or `targetGroupArn`, or `version: "2.0"`
+//!   with a top-level `method`: VPC Lattice, event structure version 2: every header a list
+//!   of values;
+//! - `raw_path` or `is_base64_encoded` (snake case): VPC Lattice, event structure version 1:
+//!   repeated headers joined with commas in `headers`;
+//! - `httpMethod` with `requestContext.apiId` or `version: "1.0"`: payload 1.0 (REST API, or
+//!   an HTTP API with payload 1.0): every value in `multiValueHeaders`, one per name in
+//!   `headers`. (`httpMethod` alone is not enough: an ALB's event has it too.)
 //!
 //! Responses are built from `aws_lambda_events`' response types, filled as `lambda_http`
-//! fills them (its `LambdaResponse::from_response` is private to that crate).
+//! fills them (its `LambdaResponse::from_response` is private to that crate); VPC Lattice's
+//! is [`LatticeResponse`], since that crate's type has no `statusDescription`.
 
 use crate::vocabulary::vocabulary;
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 
 use lambda_http::aws_lambda_events::alb::AlbTargetGroupResponse;
 use lambda_http::aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayV2httpResponse};
-use lambda_http::http::HeaderMap;
+use lambda_http::http::{HeaderMap, StatusCode};
 use lambda_http::{Body, Response};
 use serde::Serialize;
 use serde_json::value::RawValue;
 
 use crate::event_json::{is_object, members, read, select, MaybeText, Text, TextList};
 
-/// The AWS service, and payload format, an invocation came through.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FrontDoor {
-    /// Payload format 1.0: API Gateway REST API, or an HTTP API route using payload 1.0.
-    PayloadV1,
-    /// Payload format 2.0: API Gateway HTTP API, Lambda Function URLs.
-    PayloadV2,
-    /// An Application Load Balancer target group (multi-value headers on or off).
-    Alb,
+vocabulary! {
+    /// The AWS service, and payload format, an invocation came through.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum FrontDoor {
+        /// Payload format 1.0: API Gateway REST API, or an HTTP API route using payload 1.0.
+        PayloadV1,
+        /// Payload format 2.0: API Gateway HTTP API, Lambda Function URLs.
+        PayloadV2,
+        /// An Application Load Balancer target group (multi-value headers on or off).
+        Alb,
+        /// A VPC Lattice target group, Lambda event structure version 1.
+        LatticeV1,
+        /// A VPC Lattice target group, Lambda event structure version 2.
+        LatticeV2,
+    }
 }
 
 /// The members of an invocation's event that tell its front door and carry its request,
@@ -51,11 +67,21 @@ pub enum FrontDoor {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Event<'a> {
     version: Option<&'a RawValue>,
+    /// Payload 1.0's and the ALB's method.
     http_method: Option<&'a RawValue>,
+    /// VPC Lattice's method (both versions).
+    method: Option<&'a RawValue>,
+    /// Members only VPC Lattice version 1 sends (`raw_path`, `is_base64_encoded`): present.
+    lattice_v1: bool,
     /// `requestContext.elb` is an object.
     elb: bool,
     /// `requestContext.http`, present (of any type).
     http: Option<&'a RawValue>,
+    /// `requestContext.apiId` (API Gateway's), present.
+    api_id: bool,
+    /// `requestContext.serviceNetworkArn`, `serviceArn` or `targetGroupArn` (VPC Lattice
+    /// version 2's), present.
+    lattice_context: bool,
     headers: Option<&'a RawValue>,
     multi_value_headers: Option<&'a RawValue>,
     cookies: Option<&'a RawValue>,
@@ -64,26 +90,46 @@ pub struct Event<'a> {
 impl<'a> Event<'a> {
     /// The event in `json`; `None` when it is not a JSON object (no front door sends that).
     pub fn parse(json: &'a str) -> Option<Self> {
-        let [version, http_method, context, headers, multi_value_headers, cookies] = members(
-            json,
-            [
-                "version",
-                "httpMethod",
-                "requestContext",
-                "headers",
-                "multiValueHeaders",
-                "cookies",
-            ],
-        )?;
-        let [elb, http] = context
+        let [version, http_method, method, raw_path, is_base64_encoded, context, headers, multi_value_headers, cookies] =
+            members(
+                json,
+                [
+                    "version",
+                    "httpMethod",
+                    "method",
+                    "raw_path",
+                    "is_base64_encoded",
+                    "requestContext",
+                    "headers",
+                    "multiValueHeaders",
+                    "cookies",
+                ],
+            )?;
+        let [elb, http, api_id, network, service, target_group] = context
             .filter(|c| is_object(c))
-            .and_then(|c| members(c.get(), ["elb", "http"]))
+            .and_then(|c| {
+                members(
+                    c.get(),
+                    [
+                        "elb",
+                        "http",
+                        "apiId",
+                        "serviceNetworkArn",
+                        "serviceArn",
+                        "targetGroupArn",
+                    ],
+                )
+            })
             .unwrap_or_default();
         Some(Event {
             version,
             http_method,
+            method,
+            lattice_v1: raw_path.is_some() || is_base64_encoded.is_some(),
             elb: elb.is_some_and(is_object),
             http,
+            api_id: api_id.is_some(),
+            lattice_context: network.is_some() || service.is_some() || target_group.is_some(),
             headers,
             multi_value_headers,
             cookies,
@@ -99,23 +145,30 @@ impl FrontDoor {
     /// The front door whose shape `event` has, `None` for an event of no known shape.
     pub fn detect(event: &Event<'_>) -> Option<Self> {
         let version = event.version();
+        let version = version.as_deref();
         if event.elb {
             Some(FrontDoor::Alb)
-        } else if version.as_deref() == Some("2.0") || event.http.is_some() {
+        } else if event.http.is_some() {
             Some(FrontDoor::PayloadV2)
-        } else if version.as_deref() == Some("1.0") || event.http_method.is_some() {
+        } else if event.lattice_context || (version == Some("2.0") && event.method.is_some()) {
+            Some(FrontDoor::LatticeV2)
+        } else if event.lattice_v1 {
+            Some(FrontDoor::LatticeV1)
+        } else if event.http_method.is_some() && (event.api_id || version == Some("1.0")) {
             Some(FrontDoor::PayloadV1)
         } else {
             None
         }
     }
 
-    /// Stable name for logs.
+    /// Stable name for logs and the `requests` metric's dimension.
     pub fn as_str(self) -> &'static str {
         match self {
             FrontDoor::PayloadV1 => "payload_v1",
             FrontDoor::PayloadV2 => "payload_v2",
             FrontDoor::Alb => "alb",
+            FrontDoor::LatticeV1 => "vpc_lattice_v1",
+            FrontDoor::LatticeV2 => "vpc_lattice_v2",
         }
     }
 
@@ -150,11 +203,7 @@ impl FrontDoor {
             FrontDoor::Alb => {
                 let mut r = AlbTargetGroupResponse::default();
                 r.status_code = status_code;
-                r.status_description = Some(format!(
-                    "{} {}",
-                    parts.status.as_u16(),
-                    parts.status.canonical_reason().unwrap_or_default()
-                ));
+                r.status_description = Some(status_description(parts.status));
                 r.body = body;
                 r.is_base64_encoded = is_base64_encoded;
                 // A target group reads one of the two, depending on its multi-value setting.
@@ -162,8 +211,52 @@ impl FrontDoor {
                 r.multi_value_headers = parts.headers;
                 FrontDoorResponse::Alb(r)
             }
+            FrontDoor::LatticeV1 | FrontDoor::LatticeV2 => {
+                let mut headers = BTreeMap::<String, String>::new();
+                for (name, value) in &parts.headers {
+                    let value = String::from_utf8_lossy(value.as_bytes());
+                    headers
+                        .entry(name.as_str().to_owned())
+                        .and_modify(|v| {
+                            v.push_str(", ");
+                            v.push_str(&value);
+                        })
+                        .or_insert_with(|| value.into_owned());
+                }
+                FrontDoorResponse::Lattice(LatticeResponse {
+                    status_code: parts.status.as_u16(),
+                    status_description: status_description(parts.status),
+                    headers,
+                    body,
+                    is_base64_encoded,
+                })
+            }
         }
     }
+}
+
+/// `200 OK`: the status line's text, as an ALB and VPC Lattice want it.
+fn status_description(status: StatusCode) -> String {
+    format!(
+        "{} {}",
+        status.as_u16(),
+        status.canonical_reason().unwrap_or_default()
+    )
+}
+
+/// VPC Lattice's response (both event structure versions), as AWS documents it: one value
+/// per header name (a repeated name's values joined with `, `, RFC 9110 §5.3). Our own
+/// type because `aws_lambda_events`' `VpcLatticeResponse` (1.2) has no `statusDescription`
+/// and cannot be extended (`non_exhaustive`).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LatticeResponse {
+    status_code: u16,
+    status_description: String,
+    headers: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    body: Option<Body>,
+    is_base64_encoded: bool,
 }
 
 /// A response in the format of the front door the request came through.
@@ -173,6 +266,7 @@ pub enum FrontDoorResponse {
     PayloadV1(ApiGatewayProxyResponse),
     PayloadV2(ApiGatewayV2httpResponse),
     Alb(AlbTargetGroupResponse),
+    Lattice(LatticeResponse),
 }
 
 vocabulary! {
@@ -181,7 +275,8 @@ vocabulary! {
     pub enum Unreadable {
         /// The method is missing, not a string, or not an HTTP token.
         Method,
-        /// `headers` is not an object of strings.
+        /// `headers` is not an object of the front door's values (strings or null; VPC
+        /// Lattice version 2: lists of them).
         Headers,
         /// `multiValueHeaders` is not an object of arrays of strings.
         MultiValueHeaders,
@@ -236,39 +331,34 @@ impl<'a> HttpRequest<'a> {
                 .and_then(|h| members(h.get(), ["method"]))
                 .and_then(|[m]| m),
             FrontDoor::PayloadV1 | FrontDoor::Alb => event.http_method,
+            FrontDoor::LatticeV1 | FrontDoor::LatticeV2 => event.method,
         }
         .and_then(read::<Text>)
         .map(|t| t.0)
         .filter(|m| is_tchar_token(m))
         .ok_or(Unreadable::Method)?;
 
-        let headers = member(event.headers, |raw| select::<MaybeText>(raw, names))
-            .ok_or(Unreadable::Headers)?;
-        let multi = member(event.multi_value_headers, |raw| {
-            select::<TextList>(raw, names)
-        })
-        .ok_or(Unreadable::MultiValueHeaders)?;
-        let cookies = member(event.cookies, read::<TextList>).ok_or(Unreadable::Cookies)?;
-
         let mut fields = Vec::new();
-        // Payload 1.0 repeats in `headers` one value of what `multiValueHeaders` holds in
-        // full (REST API: the last; HTTP API 1.0: all, comma-joined): a name listed there
-        // (in any case) is read from there alone.
-        // `listed`: bit i set when `names[i]` is in `multiValueHeaders` (no allocation).
-        assert!(names.len() <= 64, "at most 64 names to keep");
-        let mut listed = 0u64;
-        for (i, name, TextList(values)) in multi.map(|s| s.0).unwrap_or_default() {
-            listed |= 1 << i;
-            fields.extend(values.into_iter().map(|v| (name.clone(), v)));
-        }
-        for (i, name, MaybeText(value)) in headers.map(|s| s.0).unwrap_or_default() {
-            if let (Some(value), false) = (value, listed & (1 << i) != 0) {
-                fields.push((name, value));
+        match door {
+            // Every header a list of values; no other member carries any.
+            FrontDoor::LatticeV2 => {
+                let headers = member(event.headers, |raw| select::<TextList>(raw, names))
+                    .ok_or(Unreadable::Headers)?;
+                for (_, name, TextList(values)) in headers.map(|s| s.0).unwrap_or_default() {
+                    fields.extend(values.into_iter().map(|v| (name.clone(), v)));
+                }
             }
-        }
-        if names.iter().any(|n| n.eq_ignore_ascii_case("cookie")) {
-            let cookies = cookies.map(|c| c.0).unwrap_or_default();
-            fields.extend(cookies.into_iter().map(|c| (Cow::Borrowed("cookie"), c)));
+            // One string per name, repeated fields comma-joined (the token rules split them).
+            FrontDoor::LatticeV1 => {
+                let headers = member(event.headers, |raw| select::<MaybeText>(raw, names))
+                    .ok_or(Unreadable::Headers)?;
+                for (_, name, MaybeText(value)) in headers.map(|s| s.0).unwrap_or_default() {
+                    fields.extend(value.map(|v| (name, v)));
+                }
+            }
+            FrontDoor::PayloadV1 | FrontDoor::PayloadV2 | FrontDoor::Alb => {
+                read_api_gateway_or_alb(event, names, &mut fields)?;
+            }
         }
         Ok(HttpRequest { method, fields })
     }
@@ -284,6 +374,43 @@ impl<'a> HttpRequest<'a> {
             .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_ref())
     }
+}
+
+/// The header fields of an API Gateway or ALB event: `headers`, `multiValueHeaders` and
+/// payload 2.0's `cookies`, as [`HttpRequest::read`] keeps them.
+fn read_api_gateway_or_alb<'a>(
+    event: &Event<'a>,
+    names: &[&str],
+    fields: &mut Vec<(Cow<'a, str>, Cow<'a, str>)>,
+) -> Result<(), Unreadable> {
+    let headers =
+        member(event.headers, |raw| select::<MaybeText>(raw, names)).ok_or(Unreadable::Headers)?;
+    let multi = member(event.multi_value_headers, |raw| {
+        select::<TextList>(raw, names)
+    })
+    .ok_or(Unreadable::MultiValueHeaders)?;
+    let cookies = member(event.cookies, read::<TextList>).ok_or(Unreadable::Cookies)?;
+
+    // Payload 1.0 repeats in `headers` one value of what `multiValueHeaders` holds in
+    // full (REST API: the last; HTTP API 1.0: all, comma-joined): a name listed there
+    // (in any case) is read from there alone.
+    // `listed`: bit i set when `names[i]` is in `multiValueHeaders` (no allocation).
+    assert!(names.len() <= 64, "at most 64 names to keep");
+    let mut listed = 0u64;
+    for (i, name, TextList(values)) in multi.map(|s| s.0).unwrap_or_default() {
+        listed |= 1 << i;
+        fields.extend(values.into_iter().map(|v| (name.clone(), v)));
+    }
+    for (i, name, MaybeText(value)) in headers.map(|s| s.0).unwrap_or_default() {
+        if let (Some(value), false) = (value, listed & (1 << i) != 0) {
+            fields.push((name, value));
+        }
+    }
+    if names.iter().any(|n| n.eq_ignore_ascii_case("cookie")) {
+        let cookies = cookies.map(|c| c.0).unwrap_or_default();
+        fields.extend(cookies.into_iter().map(|c| (Cow::Borrowed("cookie"), c)));
+    }
+    Ok(())
 }
 
 /// A non-empty RFC 9110 `token` (`1*tchar`): what an HTTP method and a cookie name are.
@@ -355,28 +482,80 @@ mod tests {
         let alb = json!({"requestContext": {"elb": {"targetGroupArn": "x"}}, "httpMethod": "GET"});
         let v2 = json!({"version": "2.0", "requestContext": {"http": {"method": "GET"}}});
         let url = json!({"requestContext": {"http": {"method": "GET"}}});
-        let v1 = json!({"httpMethod": "GET", "requestContext": {"stage": "prod"}});
+        let v1 = json!({"httpMethod": "GET", "requestContext": {"apiId": "a"}});
         let http_v1 = json!({"version": "1.0", "httpMethod": "GET"});
+        let lattice_v2 =
+            json!({"version": "2.0", "method": "GET", "requestContext": {"targetGroupArn": "x"}});
+        let lattice_v2_bare = json!({"version": "2.0", "method": "GET", "path": "/"});
+        let lattice_v1 = json!({"raw_path": "/", "method": "GET"});
+        let lattice_v1_body = json!({"method": "GET", "is_base64_encoded": false});
         assert_eq!(detect(&alb), Some(FrontDoor::Alb));
         assert_eq!(detect(&v2), Some(FrontDoor::PayloadV2));
         assert_eq!(detect(&url), Some(FrontDoor::PayloadV2));
         assert_eq!(detect(&v1), Some(FrontDoor::PayloadV1));
         assert_eq!(detect(&http_v1), Some(FrontDoor::PayloadV1));
+        assert_eq!(detect(&lattice_v2), Some(FrontDoor::LatticeV2));
+        assert_eq!(detect(&lattice_v2_bare), Some(FrontDoor::LatticeV2));
+        assert_eq!(detect(&lattice_v1), Some(FrontDoor::LatticeV1));
+        assert_eq!(detect(&lattice_v1_body), Some(FrontDoor::LatticeV1));
         for unknown in [
             json!({}),
             json!([]),
             json!("GET"),
             json!(null),
             json!({"Records": []}),
+            // No member of a front door's own: an ALB's event without `elb`, a payload
+            // 2.0 event without `requestContext.http`, Lattice 2.0 without its markers.
+            json!({"httpMethod": "GET", "headers": {}}),
+            json!({"version": "2.0", "headers": {}}),
+            json!({"method": "GET", "path": "/"}),
+            json!({"requestContext": {"elb": "x"}, "httpMethod": "GET"}),
         ] {
             assert_eq!(detect(&unknown), None, "{unknown}");
         }
     }
 
     #[test]
+    fn lattice_v2_keeps_every_listed_value() {
+        let (door, fields, method) = read(json!({
+            "version": "2.0", "method": "GET", "path": "/session",
+            "headers": {"x-dr-session": ["a", "b"], "cookie": ["s=1", "t=2"], "accept": "x", "x-other": null},
+            "requestContext": {"serviceNetworkArn": "arn"}
+        }));
+        assert_eq!((door, method.as_str()), (FrontDoor::LatticeV2, "GET"));
+        assert_eq!(
+            fields.unwrap(),
+            // In document order (`json!` sorts an object's members).
+            pairs(&[
+                ("accept", "x"),
+                ("cookie", "s=1"),
+                ("cookie", "t=2"),
+                ("x-dr-session", "a"),
+                ("x-dr-session", "b")
+            ])
+        );
+    }
+
+    #[test]
+    fn lattice_v1_keeps_comma_joined_values_and_nothing_else() {
+        let (door, fields, method) = read(json!({
+            "raw_path": "/session", "method": "GET", "is_base64_encoded": false,
+            "headers": {"x-dr-session": "a,b", "cookie": "s=1,t=2"},
+            // Not members of this front door's events: never read.
+            "multiValueHeaders": {"x-dr-session": ["c"]}, "cookies": ["u=3"]
+        }));
+        assert_eq!((door, method.as_str()), (FrontDoor::LatticeV1, "GET"));
+        assert_eq!(
+            fields.unwrap(),
+            pairs(&[("cookie", "s=1,t=2"), ("x-dr-session", "a,b")])
+        );
+    }
+
+    #[test]
     fn payload_v1_prefers_every_value_of_multi_value_headers() {
         let (_, fields, method) = read(json!({
             "httpMethod": "GET",
+            "requestContext": {"apiId": "a"},
             "headers": {"X-DR-Session": "b", "accept": "x"},
             "multiValueHeaders": {"X-DR-Session": ["a", "b"], "cookie": ["s=1", "t=2"]}
         }));
@@ -414,6 +593,7 @@ mod tests {
     #[test]
     fn control_and_non_ascii_values_are_kept_not_fatal() {
         let (_, fields, _) = read(json!({
+            "version": "1.0",
             "httpMethod": "GET",
             "headers": {"x-other": "\u{0}\u{7f}é", "x-dr-session": null}
         }));
@@ -422,28 +602,38 @@ mod tests {
 
     #[test]
     fn wrongly_typed_fields_are_unreadable() {
+        let ctx = json!({"apiId": "a"});
         let cases = [
-            (json!({"httpMethod": 5}), Unreadable::Method),
-            (json!({"httpMethod": ""}), Unreadable::Method),
-            (json!({"httpMethod": "G T"}), Unreadable::Method),
+            (
+                json!({"httpMethod": 5, "requestContext": ctx}),
+                Unreadable::Method,
+            ),
+            (
+                json!({"httpMethod": "", "requestContext": ctx}),
+                Unreadable::Method,
+            ),
+            (
+                json!({"httpMethod": "G T", "requestContext": ctx}),
+                Unreadable::Method,
+            ),
             (
                 json!({"version": "2.0", "requestContext": {"http": {}}}),
                 Unreadable::Method,
             ),
             (
-                json!({"httpMethod": "GET", "headers": []}),
+                json!({"httpMethod": "GET", "requestContext": ctx, "headers": []}),
                 Unreadable::Headers,
             ),
             (
-                json!({"httpMethod": "GET", "headers": {"a": 1}}),
+                json!({"httpMethod": "GET", "requestContext": ctx, "headers": {"a": 1}}),
                 Unreadable::Headers,
             ),
             (
-                json!({"httpMethod": "GET", "multiValueHeaders": {"a": [1]}}),
+                json!({"httpMethod": "GET", "requestContext": ctx, "multiValueHeaders": {"a": [1]}}),
                 Unreadable::MultiValueHeaders,
             ),
             (
-                json!({"httpMethod": "GET", "multiValueHeaders": {"a": {}}}),
+                json!({"httpMethod": "GET", "requestContext": ctx, "multiValueHeaders": {"a": {}}}),
                 Unreadable::MultiValueHeaders,
             ),
             (
@@ -453,6 +643,20 @@ mod tests {
             (
                 json!({"version": "2.0", "requestContext": {"http": {"method": "GET"}}, "cookies": 1}),
                 Unreadable::Cookies,
+            ),
+            (json!({"version": "2.0", "method": 1}), Unreadable::Method),
+            (json!({"raw_path": "/", "method": null}), Unreadable::Method),
+            (
+                json!({"version": "2.0", "method": "GET", "headers": {"a": [1]}}),
+                Unreadable::Headers,
+            ),
+            (
+                json!({"version": "2.0", "method": "GET", "headers": ["a"]}),
+                Unreadable::Headers,
+            ),
+            (
+                json!({"raw_path": "/", "method": "GET", "headers": {"a": ["b"]}}),
+                Unreadable::Headers,
             ),
         ];
         for (event, want) in cases {
@@ -508,5 +712,19 @@ mod tests {
             alb["multiValueHeaders"]["content-type"],
             json!(["application/json"])
         );
+        for door in [FrontDoor::LatticeV1, FrontDoor::LatticeV2] {
+            let mut r = response();
+            r.headers_mut().append("vary", "a".parse().unwrap());
+            r.headers_mut().append("vary", "b".parse().unwrap());
+            let lattice = serde_json::to_value(door.respond(r)).unwrap();
+            assert_eq!(
+                lattice,
+                json!({
+                    "statusCode": 200, "statusDescription": "200 OK", "body": "{}",
+                    "headers": {"content-type": "application/json", "vary": "a, b"},
+                    "isBase64Encoded": false
+                })
+            );
+        }
     }
 }

@@ -60,7 +60,9 @@ pub struct UnknownEvent;
 
 impl fmt::Display for UnknownEvent {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("the event is not from API Gateway, an ALB or a Function URL")
+        f.write_str(
+            "the event is not from a front door this function serves (API Gateway, an ALB, a Lambda Function URL or VPC Lattice, told apart by the members the README lists): invoke it through one of them, or start from a sample event in events/",
+        )
     }
 }
 

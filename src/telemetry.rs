@@ -177,6 +177,7 @@ where
 /// Which of the metric-bearing fields a request line holds.
 #[derive(Debug, Default, Clone, Copy)]
 struct MetricFields {
+    front_door: bool,
     error_code: bool,
     store_ms: bool,
     touch_cause: bool,
@@ -185,6 +186,7 @@ struct MetricFields {
 impl Visit for MetricFields {
     fn record_debug(&mut self, f: &Field, _: &dyn fmt::Debug) {
         match f.name() {
+            field::FRONT_DOOR => self.front_door = true,
             field::ERROR_CODE => self.error_code = true,
             field::STORE_MS => self.store_ms = true,
             field::TOUCH_CAUSE => self.touch_cause = true,
@@ -193,41 +195,43 @@ impl Visit for MetricFields {
     }
 }
 
-/// A metric the request line carries (Embedded Metric Format): its name, the dimension it
-/// has beside [`FUNCTION_DIMENSION`] (if any; its values are the line's field of that name)
-/// and its unit. The template's alarms and dashboard name exactly these (tests/dashboard.rs).
+/// A metric the request line carries (Embedded Metric Format): its name, the dimensions it
+/// is published by (each one a dimension set beside [`FUNCTION_DIMENSION`], its values the
+/// line's field of that name; none: by function alone) and its unit. The template's alarms
+/// and dashboard name exactly these (tests/dashboard.rs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Metric {
     pub name: &'static str,
-    pub dimension: Option<&'static str>,
+    pub dimensions: &'static [&'static str],
     pub unit: &'static str,
 }
 
 /// The dimension every metric has: the function's name.
 pub const FUNCTION_DIMENSION: &str = "function_name";
 
-/// One per request, by how it ended.
+/// One per request, by how it ended and, separately, by the front door it came through
+/// (a line without a front door, an event of no known shape, counts by outcome only).
 pub const REQUESTS: Metric = Metric {
     name: "requests",
-    dimension: Some(field::OUTCOME),
+    dimensions: &[field::OUTCOME, field::FRONT_DOOR],
     unit: "Count",
 };
 /// One per ResponseError, by its code.
 pub const ERRORS: Metric = Metric {
     name: "errors",
-    dimension: Some(field::ERROR_CODE),
+    dimensions: &[field::ERROR_CODE],
     unit: "Count",
 };
 /// The session store's time, where the request reached it.
 pub const STORE_MS: Metric = Metric {
     name: field::STORE_MS,
-    dimension: None,
+    dimensions: &[],
     unit: "Milliseconds",
 };
 /// One per failed recording of activity (touch on read).
 pub const TOUCH_FAILURES: Metric = Metric {
     name: "touch_failures",
-    dimension: None,
+    dimensions: &[],
     unit: "Count",
 };
 /// Every metric the function emits.
@@ -237,6 +241,8 @@ pub const METRICS: [Metric; 4] = [REQUESTS, ERRORS, STORE_MS, TOUCH_FAILURES];
 #[derive(Debug)]
 struct Emf {
     requests: String,
+    /// `requests` without its front door dimension, for a line that has none.
+    requests_by_outcome: String,
     errors: String,
     store_ms: String,
     touch_failures: String,
@@ -245,21 +251,34 @@ struct Emf {
 
 impl Emf {
     fn new(m: Metrics) -> Self {
-        let directive = |metric: Metric| {
-            let mut dims = vec![FUNCTION_DIMENSION];
-            dims.extend(metric.dimension);
+        let directive = |metric: Metric, dimensions: &[&str]| {
+            let sets: Vec<Vec<&str>> = if dimensions.is_empty() {
+                vec![vec![FUNCTION_DIMENSION]]
+            } else {
+                dimensions
+                    .iter()
+                    .map(|d| vec![FUNCTION_DIMENSION, d])
+                    .collect()
+            };
             serde_json::json!({
                 "Namespace": m.namespace,
-                "Dimensions": [dims],
+                "Dimensions": sets,
                 "Metrics": [{"Name": metric.name, "Unit": metric.unit}],
             })
             .to_string()
         };
+        let by_outcome: Vec<&str> = REQUESTS
+            .dimensions
+            .iter()
+            .copied()
+            .filter(|d| *d != field::FRONT_DOOR)
+            .collect();
         Emf {
-            requests: directive(REQUESTS),
-            errors: directive(ERRORS),
-            store_ms: directive(STORE_MS),
-            touch_failures: directive(TOUCH_FAILURES),
+            requests: directive(REQUESTS, REQUESTS.dimensions),
+            requests_by_outcome: directive(REQUESTS, &by_outcome),
+            errors: directive(ERRORS, ERRORS.dimensions),
+            store_ms: directive(STORE_MS, STORE_MS.dimensions),
+            touch_failures: directive(TOUCH_FAILURES, TOUCH_FAILURES.dimensions),
             function_name: serde_json::Value::from(m.function_name).to_string(),
         }
     }
@@ -271,7 +290,11 @@ impl Emf {
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_millis());
         write!(w, r#","_aws":{{"Timestamp":{millis},"CloudWatchMetrics":["#)?;
-        w.write_str(&self.requests)?;
+        w.write_str(if present.front_door {
+            &self.requests
+        } else {
+            &self.requests_by_outcome
+        })?;
         if present.error_code {
             w.write_char(',')?;
             w.write_str(&self.errors)?;

@@ -10,7 +10,8 @@
 //! 1. the `x-dr-session` header,
 //! 2. `Authorization: Bearer <token>` (other schemes are not a session token and are ignored),
 //! 3. the session cookie (its name is configured), from every `Cookie` field (a payload 2.0
-//!    event's `cookies` array arrives as one field per cookie, see [`crate::front_door`]).
+//!    event's `cookies` array arrives as one field per cookie, see [`crate::front_door`];
+//!    fields a front door joined with `,` are split back).
 
 use crate::vocabulary::vocabulary;
 use std::fmt;
@@ -241,7 +242,9 @@ fn candidates<'a>(
         }
         Source::Cookie => {
             let mut found = Vec::new();
-            for pair in values.flat_map(|v| v.split(';')) {
+            // `;` separates pairs (RFC 6265 §4.2.1); `,` is where a front door joined
+            // repeated `Cookie` fields (VPC Lattice 1.0), and no cookie value holds one.
+            for pair in values.flat_map(|v| v.split([';', ','])) {
                 let Some((name, value)) = pair.split_once('=') else {
                     continue;
                 };
@@ -544,6 +547,24 @@ mod tests {
         assert_eq!(
             run(&[("cookie", "session=one"), ("cookie", "session=\u{1}")]),
             err(Source::Cookie, Malformed::Conflicting)
+        );
+    }
+
+    #[test]
+    fn cookie_fields_a_front_door_joined_with_commas_are_split_back() {
+        assert_eq!(
+            run(&[("cookie", "a=1; b=2,session=one, c=3")]),
+            ok(Source::Cookie, "one")
+        );
+        assert_eq!(
+            run(&[("cookie", "session=one,session=two")]),
+            err(Source::Cookie, Malformed::Conflicting)
+        );
+        // A comma cannot be inside a cookie value (RFC 6265 cookie-octet): what follows
+        // it is no part of the session cookie.
+        assert_eq!(
+            run(&[("cookie", "session=one,junk")]),
+            ok(Source::Cookie, "one")
         );
     }
 

@@ -1,11 +1,12 @@
 //! The CloudWatch dashboard in template.yaml: its body is valid dashboard JSON, and every
 //! metric it shows is one the function emits (namespace, name, dimensions and dimension
-//! values as the code names them: `telemetry::METRICS`, `Outcome::ALL`, every error's code)
-//! or one Lambda publishes for a function. It shows every outcome, every error code and
-//! every alarm the template defines, so a new one cannot be left off the picture.
+//! values as the code names them: `telemetry::METRICS`, `Outcome::ALL`, every error's code,
+//! `FrontDoor::ALL`) or one Lambda publishes for a function. It shows every outcome, every
+//! error code, every front door and every alarm the template defines, so a new one cannot be left off the picture.
 
 use std::collections::BTreeSet;
 
+use get_session::front_door::FrontDoor;
 use get_session::request_log::Outcome;
 use get_session::telemetry::{Metric, FUNCTION_DIMENSION, METRICS};
 use get_session::testing::every_error;
@@ -126,6 +127,8 @@ fn the_body_is_a_valid_dashboard() {
 fn every_metric_is_one_the_function_or_lambda_emits() {
     let outcomes: BTreeSet<&str> = Outcome::ALL.iter().map(|o| o.as_str()).collect();
     let codes: BTreeSet<&str> = every_error().iter().map(|e| e.code()).collect();
+    let doors: BTreeSet<&str> = FrontDoor::ALL.iter().map(|d| d.as_str()).collect();
+    let mut shown_doors = BTreeSet::new();
     let function = "<GetSessionFunction>".to_owned();
     let (mut shown_outcomes, mut shown_codes, mut shown) = (
         BTreeSet::new(),
@@ -149,10 +152,16 @@ fn every_metric_is_one_the_function_or_lambda_emits() {
                     .iter()
                     .find(|m| m.name == name)
                     .unwrap_or_else(|| panic!("the function emits no metric {name}"));
-                let mut want: Vec<&str> = vec![FUNCTION_DIMENSION];
-                want.extend(metric.dimension);
                 let got: Vec<&str> = dims.iter().map(|(n, _)| n.as_str()).collect();
-                assert_eq!(got, want, "{name}'s dimensions, in the function's order");
+                let published = |want: &[&str]| got == want;
+                assert!(
+                    metric
+                        .dimensions
+                        .iter()
+                        .any(|d| published(&[FUNCTION_DIMENSION, d]))
+                        || (metric.dimensions.is_empty() && published(&[FUNCTION_DIMENSION])),
+                    "{name} by {got:?}: not a dimension set the function publishes"
+                );
                 assert_eq!(dims[0].1, &function, "{name}: the function's own name");
                 if let Some((dimension, value)) = dims.get(1) {
                     if *dimension == "outcome" {
@@ -161,6 +170,9 @@ fn every_metric_is_one_the_function_or_lambda_emits() {
                     } else if *dimension == "error_code" {
                         assert!(codes.contains(value.as_str()), "no error code {value}");
                         shown_codes.insert(value.as_str().to_owned());
+                    } else if *dimension == "front_door" {
+                        assert!(doors.contains(value.as_str()), "no front door {value}");
+                        shown_doors.insert(value.as_str().to_owned());
                     } else {
                         panic!("{name}: no values known for dimension {dimension}");
                     }
@@ -183,6 +195,7 @@ fn every_metric_is_one_the_function_or_lambda_emits() {
     let all = |set: &BTreeSet<&str>| set.iter().map(|s| (*s).to_owned()).collect::<BTreeSet<_>>();
     assert_eq!(shown_outcomes, all(&outcomes), "every outcome is shown");
     assert_eq!(shown_codes, all(&codes), "every error code is shown");
+    assert_eq!(shown_doors, all(&doors), "every front door is shown");
     for (name, stat) in [
         ("store_ms", "p50"),
         ("store_ms", "p99"),

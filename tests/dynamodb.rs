@@ -53,7 +53,7 @@ async fn live_session_via_every_source_and_front_door() {
     let bearer = format!("Bearer {token}");
     let cookie = format!("theme=dark; session={token}");
     let want = (200, json!({"username": "alice"}));
-    for shape in Shape::ALL {
+    for &shape in Shape::ALL {
         assert_eq!(
             f.get(shape, &[("x-dr-session", &token)]).await,
             want,
@@ -78,7 +78,7 @@ async fn configured_cookie_name() {
     let f = Fixture::new().await;
     let token = f.session("alice", unix_now() + 3600).await;
     let cookie = format!("session=ignored; sid={token}");
-    for shape in Shape::ALL {
+    for &shape in Shape::ALL {
         let got = f
             .get_with(&[("SESSION_COOKIE", "sid")], shape, &[("cookie", &cookie)])
             .await;
@@ -92,7 +92,7 @@ async fn absent_unknown_and_expired_sessions_are_empty() {
     let f = Fixture::new().await;
     let expired = f.session("bob", unix_now() - 1).await;
     let unknown = SessionToken::generate().unwrap().expose().to_owned();
-    for shape in Shape::ALL {
+    for &shape in Shape::ALL {
         assert_eq!(
             f.get(shape, &[]).await,
             (200, json!({})),
@@ -219,7 +219,7 @@ async fn unreachable_store_is_500_session_store_unavailable() {
 async fn errors_carry_the_invocation_id_in_every_front_door() {
     let f = Fixture::new().await;
     let app = app(&f.client, &config(&f.table, &[]));
-    for shape in Shape::ALL {
+    for &shape in Shape::ALL {
         let op_id = invocation_id();
         let answer = invoke(&app, &shape.event("POST", &[]), &op_id).await;
         assert_error(&answer, 405, "method_not_allowed", &op_id);

@@ -3,6 +3,7 @@
 //! function does not read. Every one gets its contract answer (the benchmark, not this
 //! test, says how fast: `scripts/bench`).
 
+use get_session::front_door::FrontDoor;
 use get_session::store::MemoryStore;
 use get_session::testing::*;
 use get_session::SessionEndpoint;
@@ -39,7 +40,7 @@ async fn a_6_mb_event_of_every_growth_is_answered() {
 #[tokio::test]
 async fn deep_nesting_in_an_unread_field_is_answered_in_every_front_door() {
     let app = app();
-    for shape in Shape::ALL {
+    for &shape in Shape::ALL {
         let plain = fixture_text(&format!("{}/session-header.json", shape.dir()));
         for depth in [200, 10_000] {
             let event = with_nesting(&plain, depth);
@@ -61,7 +62,7 @@ async fn deep_nesting_in_an_unread_field_is_answered_in_every_front_door() {
 async fn deep_nesting_in_a_field_the_function_reads_is_a_400() {
     let app = app();
     let deep = format!("{}\"x\"{}", "[".repeat(10_000), "]".repeat(10_000));
-    for shape in Shape::ALL {
+    for &shape in Shape::ALL {
         let plain = fixture(&format!("{}/session-header.json", shape.dir()));
         for field in ["headers", "multiValueHeaders", "cookies"] {
             let mut event = plain.to_string();
@@ -76,7 +77,14 @@ async fn deep_nesting_in_a_field_the_function_reads_is_a_400() {
             };
             let op_id = invocation_id();
             let answer = invoke_json(&app, &event, &op_id).await;
-            assert_error(&answer, 400, "invalid_request", &op_id);
+            // VPC Lattice's events carry header fields in `headers` alone: the others are
+            // no part of them and never read.
+            let lattice = matches!(shape.door(), FrontDoor::LatticeV1 | FrontDoor::LatticeV2);
+            if lattice && field != "headers" {
+                assert_eq!(answer.status, 200, "{shape:?} {field}");
+            } else {
+                assert_error(&answer, 400, "invalid_request", &op_id);
+            }
         }
     }
 }

@@ -16,7 +16,7 @@ async fn every_sample_event_gets_its_expected_answer() {
         files, listed,
         "events/ and events/expected.json must list the same files"
     );
-    for shape in Shape::ALL {
+    for &shape in Shape::ALL {
         assert!(
             files.iter().any(|f| Shape::of_fixture(f) == shape),
             "no sample event for {shape:?}"

@@ -3,6 +3,7 @@
 //! one log line per request (flat JSON with Embedded Metric Format metadata, never the
 //! token, its hash or the username).
 
+use get_session::front_door::FrontDoor;
 use get_session::session::{unix_now, SessionRecord, Username};
 use get_session::store::{Cause, MemoryStore, StoreError, StoreFailure};
 use get_session::testing::*;
@@ -42,7 +43,7 @@ async fn get(shape: Shape, fields: &[(&str, &str)]) -> Answer {
 
 #[tokio::test]
 async fn live_session_answers_username_with_headers_in_every_shape() {
-    for shape in Shape::ALL {
+    for &shape in Shape::ALL {
         let answer = get(shape, &[("x-dr-session", "live-token")]).await;
         assert_eq!(
             answer.parts(),
@@ -56,7 +57,7 @@ async fn live_session_answers_username_with_headers_in_every_shape() {
 
 #[tokio::test]
 async fn no_unknown_or_expired_session_answers_empty_object() {
-    for shape in Shape::ALL {
+    for &shape in Shape::ALL {
         for fields in [
             &[][..],
             &[("x-dr-session", "unknown-token")],
@@ -84,7 +85,7 @@ async fn malformed_token_is_400_naming_the_source() {
 
 #[tokio::test]
 async fn other_methods_are_405_with_allow_in_every_shape() {
-    for shape in Shape::ALL {
+    for &shape in Shape::ALL {
         for method in ["POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"] {
             let op_id = invocation_id();
             let event = shape.event(method, &[("x-dr-session", "live-token")]);
@@ -120,7 +121,11 @@ async fn unreadable_requests_are_400_in_their_front_doors_format() {
     alb["multiValueHeaders"] = json!(["x"]);
     let mut url = Shape::FunctionUrl.event("GET", &[]);
     url["cookies"] = json!({"session": "x"});
-    for event in [v2, v1, alb, url] {
+    let mut lattice_v1 = Shape::LatticeV1.event("GET", &[]);
+    lattice_v1["headers"]["x-dr-session"] = json!(["a"]);
+    let mut lattice_v2 = Shape::LatticeV2.event("GET", &[]);
+    lattice_v2["method"] = json!(5);
+    for event in [v2, v1, alb, url, lattice_v1, lattice_v2] {
         let op_id = invocation_id();
         let answer = invoke(&app(), &event, &op_id).await;
         assert_error(&answer, 400, "invalid_request", &op_id);
@@ -261,25 +266,38 @@ fn assert_valid_emf(line: &Value) {
     }
 }
 
-/// `{metric name: (unit, dimension names)}` of a line.
-fn declared(line: &Value) -> std::collections::BTreeMap<String, (String, Vec<String>)> {
+/// `{metric name: (unit, dimension sets)}` of a line.
+fn declared(line: &Value) -> std::collections::BTreeMap<String, (String, Vec<Vec<String>>)> {
     let mut out = std::collections::BTreeMap::new();
     for d in line["_aws"]["CloudWatchMetrics"].as_array().unwrap() {
         assert_eq!(d["Namespace"], "GetSession/Test");
-        let dims: Vec<String> = d["Dimensions"][0]
+        let sets: Vec<Vec<String>> = d["Dimensions"]
             .as_array()
             .unwrap()
             .iter()
-            .map(|v| v.as_str().unwrap().to_owned())
+            .map(|set| {
+                set.as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|v| v.as_str().unwrap().to_owned())
+                    .collect()
+            })
             .collect();
         for m in d["Metrics"].as_array().unwrap() {
             out.insert(
                 m["Name"].as_str().unwrap().to_owned(),
-                (m["Unit"].as_str().unwrap().to_owned(), dims.clone()),
+                (m["Unit"].as_str().unwrap().to_owned(), sets.clone()),
             );
         }
     }
     out
+}
+
+/// Dimension sets, from `[["a", "b"], ...]` literals.
+fn sets(d: &[&[&str]]) -> Vec<Vec<String>> {
+    d.iter()
+        .map(|set| set.iter().map(|s| (*s).to_owned()).collect())
+        .collect()
 }
 
 #[tokio::test]
@@ -298,10 +316,21 @@ async fn request_lines_carry_valid_emf_metrics_per_outcome_and_error_code() {
             "op_id stays a top-level field"
         );
         let metrics = declared(&line);
-        let dims = |d: &[&str]| d.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
         assert_eq!(
             metrics["requests"],
-            ("Count".into(), dims(&["function_name", "outcome"]))
+            (
+                "Count".into(),
+                sets(&[
+                    &["function_name", "outcome"],
+                    &["function_name", "front_door"]
+                ])
+            )
+        );
+        assert!(
+            FrontDoor::ALL
+                .iter()
+                .any(|d| line["front_door"] == d.as_str()),
+            "{line}"
         );
         assert_eq!(line["requests"], 1);
         assert_eq!(line["outcome"], outcome);
@@ -310,7 +339,7 @@ async fn request_lines_carry_valid_emf_metrics_per_outcome_and_error_code() {
         if is_error {
             assert_eq!(
                 metrics["errors"],
-                ("Count".into(), dims(&["function_name", "error_code"]))
+                ("Count".into(), sets(&[&["function_name", "error_code"]]))
             );
             assert_eq!(line["errors"], 1);
         }
@@ -319,9 +348,24 @@ async fn request_lines_carry_valid_emf_metrics_per_outcome_and_error_code() {
         if looked_up {
             assert_eq!(
                 metrics["store_ms"],
-                ("Milliseconds".into(), dims(&["function_name"]))
+                ("Milliseconds".into(), sets(&[&["function_name"]]))
             );
             assert!(line["store_ms"].as_f64().is_some_and(|ms| ms >= 0.0));
         }
     }
+}
+
+#[tokio::test]
+async fn an_unknown_event_s_line_counts_requests_by_outcome_only() {
+    // No front door: a dimension naming a member the line lacks would void its metrics.
+    logs();
+    let op_id = invocation_id();
+    assert!(app().invoke("{}", &op_id).await.is_err());
+    let line = log_lines(&op_id).pop().expect("a request line");
+    assert_valid_emf(&line);
+    assert!(line.get("front_door").is_none(), "{line}");
+    assert_eq!(
+        declared(&line)["requests"].1,
+        sets(&[&["function_name", "outcome"]])
+    );
 }

@@ -11,6 +11,7 @@
 //! response); each request writes exactly one log line, which holds neither the token nor
 //! its hash.
 
+use get_session::front_door::{Event, FrontDoor};
 use get_session::session::{unix_now, SessionRecord, Username};
 use get_session::store::MemoryStore;
 use get_session::testing::*;
@@ -98,6 +99,10 @@ fn method() -> impl Strategy<Value = String> {
     ]
 }
 
+fn detect(event: &Value) -> Option<FrontDoor> {
+    FrontDoor::detect(&Event::parse(&event.to_string())?)
+}
+
 fn shape() -> impl Strategy<Value = Shape> {
     prop::sample::select(Shape::ALL.to_vec())
 }
@@ -106,7 +111,7 @@ fn shape() -> impl Strategy<Value = Shape> {
 fn mangle() -> impl Strategy<Value = Option<(&'static str, Value)>> {
     prop_oneof![
         6 => Just(None),
-        1 => prop::sample::select(vec!["headers", "multiValueHeaders", "cookies", "httpMethod"])
+        1 => prop::sample::select(vec!["headers", "multiValueHeaders", "cookies", "httpMethod", "method"])
             .prop_flat_map(|k| {
                 prop_oneof![
                     Just(json!(1)),
@@ -121,6 +126,81 @@ fn mangle() -> impl Strategy<Value = Option<(&'static str, Value)>> {
     ]
 }
 
+/// Every place in `v` a mutation can touch: each object member and array element, as a
+/// path of member names and indexes.
+fn paths(v: &Value, at: &mut Vec<Step>, out: &mut Vec<Vec<Step>>) {
+    match v {
+        Value::Object(m) => {
+            for (k, child) in m {
+                at.push(Step::Key(k.clone()));
+                out.push(at.clone());
+                paths(child, at, out);
+                at.pop();
+            }
+        }
+        Value::Array(a) => {
+            for (i, child) in a.iter().enumerate() {
+                at.push(Step::Index(i));
+                out.push(at.clone());
+                paths(child, at, out);
+                at.pop();
+            }
+        }
+        _ => {}
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Step {
+    Key(String),
+    Index(usize),
+}
+
+/// Applies one mutation at the `pick`th place of `event`: `kind` 0 removes it, any other
+/// puts a value of another JSON type there.
+fn mutate(event: &mut Value, pick: usize, kind: usize) {
+    let mut all = Vec::new();
+    paths(event, &mut Vec::new(), &mut all);
+    let Some(path) = all.get(pick % all.len().max(1)) else {
+        return;
+    };
+    let (last, parents) = path.split_last().unwrap();
+    let mut parent = &mut *event;
+    for step in parents {
+        parent = match step {
+            Step::Key(k) => &mut parent[k.as_str()],
+            Step::Index(i) => &mut parent[*i],
+        };
+    }
+    let other = [
+        json!(null),
+        json!(1),
+        json!(true),
+        json!("x"),
+        json!([]),
+        json!({}),
+    ];
+    match (last, kind) {
+        (Step::Key(k), 0) => {
+            parent.as_object_mut().unwrap().remove(k);
+        }
+        (Step::Index(i), 0) => {
+            parent.as_array_mut().unwrap().remove(*i);
+        }
+        (Step::Key(k), n) => parent[k.as_str()] = other[n % other.len()].clone(),
+        (Step::Index(i), n) => parent[*i] = other[n % other.len()].clone(),
+    }
+}
+
+/// The sample events in `events/` that `serde_json::Value` can hold (not the deeply nested).
+fn samples() -> Vec<(Shape, Value)> {
+    fixture_files()
+        .into_iter()
+        .filter(|f| !f.contains("deeply-nested"))
+        .map(|f| (Shape::of_fixture(&f), fixture(&f)))
+        .collect()
+}
+
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .build()
@@ -129,6 +209,34 @@ fn runtime() -> tokio::runtime::Runtime {
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
+
+    /// Each of the eight shapes is detected as exactly its front door, from built events
+    /// and from every sample event; with members removed or retyped anywhere (up to four
+    /// times), as that front door or as none, never as another.
+    #[test]
+    fn every_shape_is_detected_as_its_own_front_door_or_none(
+        shape in shape(),
+        method in method(),
+        fields in prop::collection::vec(field(), 0..4),
+        sample in any::<prop::sample::Index>(),
+        from_sample in any::<bool>(),
+        mutations in prop::collection::vec((any::<usize>(), 0..4usize), 0..5),
+    ) {
+        let (shape, mut event) = if from_sample {
+            let all = samples();
+            all[sample.index(all.len())].clone()
+        } else {
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+            (shape, shape.event(&method, &fields))
+        };
+        let want = shape.door();
+        prop_assert_eq!(detect(&event), Some(want), "{:?}: {}", shape, event);
+        for (pick, kind) in mutations {
+            mutate(&mut event, pick, kind);
+            let got = detect(&event);
+            prop_assert!(got.is_none() || got == Some(want), "{:?} read as {:?}: {}", shape, got, event);
+        }
+    }
 
     #[test]
     fn every_event_gets_a_contract_answer(

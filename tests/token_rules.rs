@@ -119,6 +119,12 @@ fn rows() -> Vec<Row> {
             true,
         ),
         (
+            "cookie fields joined with commas (as VPC Lattice 1.0 joins repeated fields)",
+            vec![f("cookie", &format!("theme=dark,session={T},lang=en"))],
+            Want::Demo,
+            false,
+        ),
+        (
             "session cookie twice in one field, different values",
             vec![f("cookie", &format!("session={T}; session={U}"))],
             Want::Malformed,
@@ -189,7 +195,7 @@ fn demo_app() -> SessionEndpoint<MemoryStore> {
 async fn every_rule_holds_in_every_front_door() {
     let app = demo_app();
     let mut checked = 0;
-    for shape in Shape::ALL {
+    for &shape in Shape::ALL {
         for (what, fields, want, needs_every_value) in rows() {
             if needs_every_value && !shape.keeps_repeated_values() {
                 continue;

@@ -29,7 +29,7 @@ fn app() -> SessionEndpoint<MemoryStore> {
 }
 
 /// An event of shape `shape` (0: REST v1, 1: HTTP API v1, 2: payload 2.0, 3: ALB, 4: ALB
-/// multi-value) with `fields`.
+/// multi-value, 5: VPC Lattice 1.0, 6: VPC Lattice 2.0) with `fields`.
 fn event(shape: u8, method: &str, fields: &[(String, String)]) -> Value {
     let mut multi: Map<String, Value> = Map::new();
     let mut last = Map::new();
@@ -48,9 +48,9 @@ fn event(shape: u8, method: &str, fields: &[(String, String)]) -> Value {
             cookies.extend(value.split(';').map(|c| json!(c.trim())));
         }
     }
-    match shape % 5 {
+    match shape % 7 {
         0 => {
-            json!({"httpMethod": method, "headers": last, "multiValueHeaders": multi, "requestContext": {"stage": "prod"}})
+            json!({"httpMethod": method, "headers": last, "multiValueHeaders": multi, "requestContext": {"apiId": "a", "stage": "prod"}})
         }
         1 => {
             json!({"version": "1.0", "httpMethod": method, "headers": joined, "multiValueHeaders": multi})
@@ -60,8 +60,12 @@ fn event(shape: u8, method: &str, fields: &[(String, String)]) -> Value {
             json!({"version": "2.0", "headers": joined, "cookies": cookies, "requestContext": {"http": {"method": method}}})
         }
         3 => json!({"requestContext": {"elb": {}}, "httpMethod": method, "headers": last}),
-        _ => {
+        4 => {
             json!({"requestContext": {"elb": {}}, "httpMethod": method, "multiValueHeaders": multi})
+        }
+        5 => json!({"raw_path": "/session", "method": method, "headers": joined}),
+        _ => {
+            json!({"version": "2.0", "method": method, "headers": multi, "requestContext": {"targetGroupArn": "arn"}})
         }
     }
 }

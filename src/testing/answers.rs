@@ -45,38 +45,50 @@ pub fn door_of(json: &str) -> FrontDoor {
 }
 
 /// Reads a response of the front door `door`, checking its format: payload 1.0 answers in
-/// `multiValueHeaders` only, payload 2.0 in `headers`, an ALB in both.
+/// `multiValueHeaders` only, payload 2.0 and VPC Lattice in `headers`, an ALB in both; an
+/// ALB and VPC Lattice with a `statusDescription`.
 pub fn answer_of(door: FrontDoor, response: &Value) -> Answer {
     let status = response["statusCode"].as_u64().expect("statusCode") as u16;
-    let alb = door == FrontDoor::Alb;
-    let v2 = door == FrontDoor::PayloadV2;
     let mut headers = Vec::new();
     let multi = response.get("multiValueHeaders").and_then(Value::as_object);
     let single = response.get("headers").and_then(Value::as_object);
-    if v2 {
-        for (n, v) in single.expect("payload 2.0 answers in `headers`") {
-            headers.push((n.to_lowercase(), v.as_str().unwrap().to_owned()));
-        }
-    } else {
-        for (n, vs) in multi.expect("payload 1.0 and ALB answer in `multiValueHeaders`") {
-            for v in vs.as_array().unwrap() {
+    let described = || {
+        assert!(
+            response["statusDescription"]
+                .as_str()
+                .is_some_and(|d| d.starts_with(&format!("{status} "))),
+            "statusDescription: {response}"
+        )
+    };
+    match door {
+        FrontDoor::PayloadV2 | FrontDoor::LatticeV1 | FrontDoor::LatticeV2 => {
+            for (n, v) in single.expect("payload 2.0 and VPC Lattice answer in `headers`") {
                 headers.push((n.to_lowercase(), v.as_str().unwrap().to_owned()));
             }
+            if door != FrontDoor::PayloadV2 {
+                described();
+                assert!(multi.is_none(), "VPC Lattice: one value per header");
+            }
         }
-        if alb {
-            assert_eq!(
-                single.map(|s| s.len()),
-                multi.map(|m| m.len()),
-                "ALB: both header fields"
-            );
-            assert!(response["statusDescription"]
-                .as_str()
-                .is_some_and(|d| d.starts_with(&status.to_string())));
-        } else {
-            assert!(
-                single.is_none_or(|s| s.is_empty()),
-                "payload 1.0: headers only in multiValueHeaders"
-            );
+        FrontDoor::PayloadV1 | FrontDoor::Alb => {
+            for (n, vs) in multi.expect("payload 1.0 and ALB answer in `multiValueHeaders`") {
+                for v in vs.as_array().unwrap() {
+                    headers.push((n.to_lowercase(), v.as_str().unwrap().to_owned()));
+                }
+            }
+            if door == FrontDoor::Alb {
+                assert_eq!(
+                    single.map(|s| s.len()),
+                    multi.map(|m| m.len()),
+                    "ALB: both header fields"
+                );
+                described();
+            } else {
+                assert!(
+                    single.is_none_or(|s| s.is_empty()),
+                    "payload 1.0: headers only in multiValueHeaders"
+                );
+            }
         }
     }
     let text = response["body"].as_str().unwrap_or_default();

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{json, Value};
 
 use crate::front_door::FrontDoor;
+use crate::vocabulary::vocabulary;
 
 /// The token `events/*.json` carry; tests seed it as user `demo`.
 pub const DEMO_TOKEN: &str = "demo-session-token-0123456789abcdef";
@@ -57,34 +58,31 @@ pub fn expected() -> serde_json::Map<String, Value> {
     }
 }
 
-/// The front doors the function is deployed behind, each with its way of putting header
-/// fields into an event (as AWS documents it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Shape {
-    /// REST API: every value in `multiValueHeaders`, the last in `headers`.
-    RestV1,
-    /// HTTP API, payload 1.0: every value in `multiValueHeaders`, comma-joined in `headers`.
-    HttpV1,
-    /// HTTP API, payload 2.0: comma-joined `headers`, cookies in the `cookies` array.
-    HttpV2,
-    /// Lambda Function URL (payload 2.0).
-    FunctionUrl,
-    /// ALB, multi-value headers off: the last value of each header in `headers`.
-    Alb,
-    /// ALB, multi-value headers on: every value in `multiValueHeaders`.
-    AlbMultiValue,
+vocabulary! {
+    /// The front doors the function is deployed behind, each with its way of putting header
+    /// fields into an event (as AWS documents it).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Shape {
+        /// REST API: every value in `multiValueHeaders`, the last in `headers`.
+        RestV1,
+        /// HTTP API, payload 1.0: every value in `multiValueHeaders`, comma-joined in `headers`.
+        HttpV1,
+        /// HTTP API, payload 2.0: comma-joined `headers`, cookies in the `cookies` array.
+        HttpV2,
+        /// Lambda Function URL (payload 2.0).
+        FunctionUrl,
+        /// ALB, multi-value headers off: the last value of each header in `headers`.
+        Alb,
+        /// ALB, multi-value headers on: every value in `multiValueHeaders`.
+        AlbMultiValue,
+        /// VPC Lattice, event structure version 1: comma-joined `headers`.
+        LatticeV1,
+        /// VPC Lattice, event structure version 2: a list of values per name in `headers`.
+        LatticeV2,
+    }
 }
 
 impl Shape {
-    pub const ALL: [Shape; 6] = [
-        Shape::RestV1,
-        Shape::HttpV1,
-        Shape::HttpV2,
-        Shape::FunctionUrl,
-        Shape::Alb,
-        Shape::AlbMultiValue,
-    ];
-
     pub fn dir(self) -> &'static str {
         match self {
             Shape::RestV1 => "apigw-rest-v1",
@@ -93,6 +91,8 @@ impl Shape {
             Shape::FunctionUrl => "function-url",
             Shape::Alb => "alb",
             Shape::AlbMultiValue => "alb-multi-value",
+            Shape::LatticeV1 => "vpc-lattice-v1",
+            Shape::LatticeV2 => "vpc-lattice-v2",
         }
     }
 
@@ -100,7 +100,8 @@ impl Shape {
     pub fn of_fixture(rel: &str) -> Shape {
         let dir = rel.split('/').next().unwrap_or_default();
         Shape::ALL
-            .into_iter()
+            .iter()
+            .copied()
             .find(|s| s.dir() == dir)
             .unwrap_or_else(|| panic!("no shape for {rel}"))
     }
@@ -111,6 +112,8 @@ impl Shape {
             Shape::RestV1 | Shape::HttpV1 => FrontDoor::PayloadV1,
             Shape::HttpV2 | Shape::FunctionUrl => FrontDoor::PayloadV2,
             Shape::Alb | Shape::AlbMultiValue => FrontDoor::Alb,
+            Shape::LatticeV1 => FrontDoor::LatticeV1,
+            Shape::LatticeV2 => FrontDoor::LatticeV2,
         }
     }
 
@@ -189,6 +192,14 @@ impl Shape {
             Shape::AlbMultiValue => {
                 obj.insert("httpMethod".into(), json!(method));
                 obj.insert("multiValueHeaders".into(), Value::Object(multi));
+            }
+            Shape::LatticeV1 => {
+                obj.insert("method".into(), json!(method));
+                obj.insert("headers".into(), Value::Object(joined));
+            }
+            Shape::LatticeV2 => {
+                obj.insert("method".into(), json!(method));
+                obj.insert("headers".into(), Value::Object(multi));
             }
         }
         event
@@ -324,19 +335,26 @@ impl Growth {
     }
 }
 
-/// `event` with `depth` levels of nesting (`{"a": {"a": ... }}`) under
-/// `requestContext.authorizer.deep`, a field no front door's reading looks at.
+/// `event` with `depth` levels of nesting (`{"a": {"a": ... }}`) in a field no front
+/// door's reading looks at: `requestContext.authorizer.deep` (an authorizer's context can be
+/// any JSON), or a top-level `deep` in an event without a `requestContext` (VPC Lattice 1.0).
 pub fn with_nesting(event: &str, depth: usize) -> String {
     let nested = format!("{}1{}", r#"{"a":"#.repeat(depth), "}".repeat(depth));
-    let at = event
-        .find(r#""requestContext""#)
-        .and_then(|i| Some(i + event[i..].find('{')? + 1))
-        .expect("the event has a requestContext object");
+    let (at, member) = match event.find(r#""requestContext""#) {
+        Some(i) => (
+            i + event[i..].find('{').expect("requestContext is an object") + 1,
+            format!(r#""authorizer":{{"deep":{nested}}}"#),
+        ),
+        None => (
+            event.find('{').expect("the event is an object") + 1,
+            format!(r#""deep":{nested}"#),
+        ),
+    };
     let (head, rest) = event.split_at(at);
     let comma = if rest.trim_start().starts_with('}') {
         ""
     } else {
         ","
     };
-    format!(r#"{head}"authorizer":{{"deep":{nested}}}{comma}{rest}"#)
+    format!("{head}{member}{comma}{rest}")
 }
