@@ -351,12 +351,14 @@ def instructions(path, env, extra_env, out_file, event=None, warm=0, check=None)
         return next(int(line.split()[1]) for line in f if line.startswith("totals:"))
 
 
-def callgrind(builds, build_env, env, event, out_dir, init_only):
-    """Instructions per warm request: the difference of two runs (20 and 220 warm requests)
-    over 200, so init and the first request cancel out. Deterministic up to the store's
-    and the clock's answers: repeat runs agree to well under 1%."""
+def callgrind(builds, build_env, env, events, out_dir, init_only):
+    """Instructions per warm request (each build with its own event): the difference of two
+    runs (20 and 220 warm requests) over 200, so init and the first request cancel out.
+    Deterministic up to the store's and the clock's answers: repeat runs agree to well
+    under 1%."""
     per = {}
     for name, path in builds.items():
+        event = events[name]
         a = instructions(path, env, build_env[name], f"{out_dir}/{name}.20.cg", event, 20, checker(name))
         b = instructions(path, env, build_env[name], f"{out_dir}/{name}.220.cg", event, 220, checker(name))
         per[name] = ((b - a) / 200, a)
@@ -461,15 +463,23 @@ def main():
         events[name] = open(path, "rb").read()
     if args.callgrind:
         out_dir = os.path.dirname(os.path.abspath(args.json)) if args.json else "/tmp"
-        callgrind(builds, build_env, env, event, out_dir, init_only)
+        per = callgrind(builds, build_env, env, events, out_dir, init_only)
+        if args.json:
+            with open(args.json, "w") as f:
+                json.dump({name: {"warm_instructions": n, "init_first_20": a} for name, (n, a) in per.items()},
+                          f, indent=2)
         return
     conditions = [("full CPU", None)] + [(c.split("=")[0], int(c.split("=")[1])) for c in args.cpu_share]
     results = {}
     for label, quota in conditions:
         runs = {name: [] for name in builds}
         sandboxes = {name: Sandbox(f"{name}-{quota or 'full'}", quota) for name in builds}
-        for _ in range(args.runs):  # builds interleaved, so drift hits them alike
-            for name, path in builds.items():
+        order = list(builds.items())
+        # Builds interleaved, so drift hits them alike, in reverse order every other run, so
+        # no build always runs first (measured: a fixed order favoured the later builds by
+        # up to 15% at full CPU).
+        for run in range(args.runs):
+            for name, path in order if run % 2 == 0 else order[::-1]:
                 runs[name].append(one_run(path, env, events[name], args.warm, checker(name), build_env[name],
                                           sandboxes[name]))
         # A figure some runs lack (the CPU at a /next that came after the run ended) is the

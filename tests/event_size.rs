@@ -38,6 +38,39 @@ async fn a_6_mb_event_of_every_growth_is_answered() {
 }
 
 #[tokio::test]
+async fn a_6_mb_vpc_lattice_event_of_distinct_headers_is_answered() {
+    // Lattice's `headers` is the one member its events carry header fields in: grown with
+    // distinct names (version 1: a string each; version 2: a list each) to near 6 MB.
+    let app = app();
+    for (shape, item) in [
+        (Shape::LatticeV1, r#""x-h{i}":"v{i}""#),
+        (Shape::LatticeV2, r#""x-h{i}":["v{i}"]"#),
+    ] {
+        let mark = item.replace("{i}", "");
+        let base = shape
+            .event("GET", &[("x-dr-session", LIVE), ("x-h", "v")])
+            .to_string();
+        assert!(base.contains(&mark), "{base}");
+        let one = |i: usize| item.replace("{i}", &i.to_string());
+        let mut items = Vec::new();
+        let mut len = base.len();
+        while len + one(items.len()).len() + 1 < MAX_EVENT_BYTES * 97 / 100 {
+            len += one(items.len()).len() + 1;
+            items.push(one(items.len()));
+        }
+        let event = base.replacen(&mark, &items.join(","), 1);
+        assert!(event.len() > MAX_EVENT_BYTES * 9 / 10 && event.len() <= MAX_EVENT_BYTES);
+        assert_eq!(door_of(&event), shape.door());
+        let answer = invoke_json(&app, &event, &invocation_id()).await;
+        assert_eq!(
+            answer.parts(),
+            (200, json!({"username": "alice"})),
+            "{shape:?}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn deep_nesting_in_an_unread_field_is_answered_in_every_front_door() {
     let app = app();
     for &shape in Shape::ALL {
