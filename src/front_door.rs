@@ -602,77 +602,38 @@ mod tests {
 
     #[test]
     fn wrongly_typed_fields_are_unreadable() {
-        let ctx = json!({"apiId": "a"});
-        let cases = [
-            (
-                json!({"httpMethod": 5, "requestContext": ctx}),
-                Unreadable::Method,
-            ),
-            (
-                json!({"httpMethod": "", "requestContext": ctx}),
-                Unreadable::Method,
-            ),
-            (
-                json!({"httpMethod": "G T", "requestContext": ctx}),
-                Unreadable::Method,
-            ),
-            (
-                json!({"version": "2.0", "requestContext": {"http": {}}}),
-                Unreadable::Method,
-            ),
-            (
-                json!({"httpMethod": "GET", "requestContext": ctx, "headers": []}),
-                Unreadable::Headers,
-            ),
-            (
-                json!({"httpMethod": "GET", "requestContext": ctx, "headers": {"a": 1}}),
-                Unreadable::Headers,
-            ),
-            (
-                json!({"httpMethod": "GET", "requestContext": ctx, "multiValueHeaders": {"a": [1]}}),
-                Unreadable::MultiValueHeaders,
-            ),
-            (
-                json!({"httpMethod": "GET", "requestContext": ctx, "multiValueHeaders": {"a": {}}}),
-                Unreadable::MultiValueHeaders,
-            ),
-            (
-                json!({"version": "2.0", "requestContext": {"http": {"method": "GET"}}, "cookies": [true]}),
-                Unreadable::Cookies,
-            ),
-            (
-                json!({"version": "2.0", "requestContext": {"http": {"method": "GET"}}, "cookies": 1}),
-                Unreadable::Cookies,
-            ),
-            (json!({"version": "2.0", "method": 1}), Unreadable::Method),
-            (json!({"raw_path": "/", "method": null}), Unreadable::Method),
-            (
-                json!({"version": "2.0", "method": "GET", "headers": {"a": [1]}}),
-                Unreadable::Headers,
-            ),
-            (
-                json!({"version": "2.0", "method": "GET", "headers": ["a"]}),
-                Unreadable::Headers,
-            ),
-            (
-                json!({"raw_path": "/", "method": "GET", "headers": {"a": ["b"]}}),
-                Unreadable::Headers,
-            ),
-        ];
-        for (event, want) in cases {
-            let json = event.to_string();
-            let parsed = Event::parse(&json).unwrap();
-            let door = FrontDoor::detect(&parsed).unwrap();
-            assert_eq!(
-                HttpRequest::read(door, &parsed, NAMES).err(),
-                Some(want),
-                "{event}"
-            );
+        // Each line: why the event is unreadable (`Unreadable::as_str`), then the event.
+        let cases = r#"
+            bad_method {"httpMethod": 5, "requestContext": {"apiId": "a"}}
+            bad_method {"httpMethod": "", "requestContext": {"apiId": "a"}}
+            bad_method {"httpMethod": "G T", "requestContext": {"apiId": "a"}}
+            bad_method {"version": "2.0", "requestContext": {"http": {}}}
+            bad_headers {"httpMethod": "GET", "requestContext": {"apiId": "a"}, "headers": []}
+            bad_headers {"httpMethod": "GET", "requestContext": {"apiId": "a"}, "headers": {"a": 1}}
+            bad_multi_value_headers {"httpMethod": "GET", "requestContext": {"apiId": "a"}, "multiValueHeaders": {"a": [1]}}
+            bad_multi_value_headers {"httpMethod": "GET", "requestContext": {"apiId": "a"}, "multiValueHeaders": {"a": {}}}
+            bad_cookies {"version": "2.0", "requestContext": {"http": {"method": "GET"}}, "cookies": [true]}
+            bad_cookies {"version": "2.0", "requestContext": {"http": {"method": "GET"}}, "cookies": 1}
+            bad_method {"version": "2.0", "method": 1}
+            bad_method {"raw_path": "/", "method": null}
+            bad_headers {"version": "2.0", "method": "GET", "headers": {"a": [1]}}
+            bad_headers {"version": "2.0", "method": "GET", "headers": ["a"]}
+            bad_headers {"raw_path": "/", "method": "GET", "headers": {"a": ["b"]}}
+        "#;
+        for (want, json) in cases
+            .trim()
+            .lines()
+            .filter_map(|l| l.trim().split_once(' '))
+        {
+            let event = Event::parse(json).unwrap();
+            let door = FrontDoor::detect(&event).unwrap();
+            let got = HttpRequest::read(door, &event, NAMES).err();
+            assert_eq!(got.map(Unreadable::as_str), Some(want), "{json}");
         }
         // A lone string where a list is expected is one value, not an error.
-        let (_, fields, _) = read(
-            json!({"version": "2.0", "requestContext": {"http": {"method": "GET"}}, "cookies": "s=1"}),
-        );
+        let http = json!({"http": {"method": "GET"}});
+        let (_, fields, _) =
+            read(json!({"version": "2.0", "requestContext": http, "cookies": "s=1"}));
         assert_eq!(fields.unwrap(), pairs(&[("cookie", "s=1")]));
     }
 

@@ -304,6 +304,14 @@ fn percent_decode(v: &[u8]) -> Result<Cow<'_, [u8]>, Malformed> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use Malformed::*;
+    use Source::{Bearer, Cookie, Header};
+
+    const H: &str = "x-dr-session";
+    const A: &str = "authorization";
+    const C: &str = "cookie";
+
+    type Got = Result<Option<(Source, String)>, TokenError>;
 
     #[test]
     fn fields_name_every_source() {
@@ -311,19 +319,16 @@ mod tests {
         assert_eq!(FIELDS.to_vec(), want);
     }
 
-    fn run(pairs: &[(&str, &str)]) -> Result<Option<(Source, String)>, TokenError> {
-        extract(
-            &HttpRequest::new("GET", pairs.to_vec()),
-            &CookieName::default(),
-        )
-        .map(|o| o.map(|(s, t)| (s, t.expose().to_owned())))
+    fn run(pairs: &[(&str, &str)]) -> Got {
+        let request = HttpRequest::new("GET", pairs.to_vec());
+        extract(&request, &CookieName::default()).map(|o| o.map(|(s, t)| (s, t.expose().into())))
     }
 
-    fn err(source: Source, reason: Malformed) -> Result<Option<(Source, String)>, TokenError> {
+    fn err(source: Source, reason: Malformed) -> Got {
         Err(TokenError { source, reason })
     }
 
-    fn ok(source: Source, token: &str) -> Result<Option<(Source, String)>, TokenError> {
+    fn ok(source: Source, token: &str) -> Got {
         Ok(Some((source, token.to_owned())))
     }
 
@@ -331,284 +336,171 @@ mod tests {
     fn no_source_is_no_token() {
         assert_eq!(run(&[]), Ok(None));
         assert_eq!(run(&[("accept", "application/json")]), Ok(None));
-        assert_eq!(run(&[("cookie", "other=abc; theme=dark")]), Ok(None));
+        assert_eq!(run(&[(C, "other=abc; theme=dark")]), Ok(None));
     }
 
     #[test]
     fn each_source_alone() {
+        assert_eq!(run(&[(H, "abc123")]), ok(Header, "abc123"));
+        assert_eq!(run(&[("X-DR-Session", "abc123")]), ok(Header, "abc123"));
+        assert_eq!(run(&[(A, "Bearer abc123")]), ok(Bearer, "abc123"));
+        assert_eq!(run(&[(A, "bEaReR   abc123 ")]), ok(Bearer, "abc123"));
         assert_eq!(
-            run(&[("x-dr-session", "abc123")]),
-            ok(Source::Header, "abc123")
+            run(&[(C, "a=1; session=abc123; b=2")]),
+            ok(Cookie, "abc123")
         );
-        assert_eq!(
-            run(&[("X-DR-Session", "abc123")]),
-            ok(Source::Header, "abc123")
-        );
-        assert_eq!(
-            run(&[("authorization", "Bearer abc123")]),
-            ok(Source::Bearer, "abc123")
-        );
-        assert_eq!(
-            run(&[("authorization", "bEaReR   abc123 ")]),
-            ok(Source::Bearer, "abc123")
-        );
-        assert_eq!(
-            run(&[("cookie", "a=1; session=abc123; b=2")]),
-            ok(Source::Cookie, "abc123")
-        );
-        assert_eq!(
-            run(&[("cookie", "session=\"abc123\"")]),
-            ok(Source::Cookie, "abc123")
-        );
+        assert_eq!(run(&[(C, "session=\"abc123\"")]), ok(Cookie, "abc123"));
     }
 
     #[test]
     fn first_present_source_wins() {
-        let all: &[(&str, &str)] = &[
-            ("cookie", "session=fromcookie"),
-            ("authorization", "Bearer frombearer"),
-            ("x-dr-session", "fromheader"),
+        let all = [
+            (C, "session=fromcookie"),
+            (A, "Bearer frombearer"),
+            (H, "fromheader"),
         ];
-        assert_eq!(run(all), ok(Source::Header, "fromheader"));
-        assert_eq!(run(&all[..2]), ok(Source::Bearer, "frombearer"));
+        assert_eq!(run(&all), ok(Header, "fromheader"));
+        assert_eq!(run(&all[..2]), ok(Bearer, "frombearer"));
     }
 
     #[test]
     fn malformed_source_does_not_fall_through() {
+        assert_eq!(run(&[(H, ""), (A, "Bearer good")]), err(Header, Empty));
         assert_eq!(
-            run(&[("x-dr-session", ""), ("authorization", "Bearer good")]),
-            err(Source::Header, Malformed::Empty)
+            run(&[(A, "Bearer"), (C, "session=good")]),
+            err(Bearer, Empty)
         );
         assert_eq!(
-            run(&[("authorization", "Bearer"), ("cookie", "session=good")]),
-            err(Source::Bearer, Malformed::Empty)
-        );
-        assert_eq!(
-            run(&[("authorization", "Bearer "), ("cookie", "session=good")]),
-            err(Source::Bearer, Malformed::Empty)
+            run(&[(A, "Bearer "), (C, "session=good")]),
+            err(Bearer, Empty)
         );
     }
 
     #[test]
     fn other_authorization_schemes_are_ignored() {
-        assert_eq!(run(&[("authorization", "Basic dXNlcjpwYXNz")]), Ok(None));
+        assert_eq!(run(&[(A, "Basic dXNlcjpwYXNz")]), Ok(None));
         assert_eq!(
-            run(&[
-                ("authorization", "Basic dXNlcjpwYXNz"),
-                ("cookie", "session=c")
-            ]),
-            ok(Source::Cookie, "c")
+            run(&[(A, "Basic dXNlcjpwYXNz"), (C, "session=c")]),
+            ok(Cookie, "c")
         );
-        assert_eq!(run(&[("authorization", "Bearerabc")]), Ok(None));
+        assert_eq!(run(&[(A, "Bearerabc")]), Ok(None));
     }
 
     #[test]
     fn token_charset_and_padding() {
-        assert_eq!(
-            run(&[("x-dr-session", "aZ09-._~+/==")]),
-            ok(Source::Header, "aZ09-._~+/==")
-        );
-        assert_eq!(
-            run(&[("x-dr-session", "ab=cd")]),
-            err(Source::Header, Malformed::BadCharacter)
-        );
-        assert_eq!(
-            run(&[("x-dr-session", "===")]),
-            err(Source::Header, Malformed::BadCharacter)
-        );
-        assert_eq!(
-            run(&[("x-dr-session", "a b")]),
-            err(Source::Header, Malformed::BadCharacter)
-        );
-        assert_eq!(
-            run(&[("x-dr-session", "a;b")]),
-            err(Source::Header, Malformed::BadCharacter)
-        );
-        assert_eq!(
-            run(&[("x-dr-session", "café")]),
-            err(Source::Header, Malformed::BadCharacter)
-        );
-        assert_eq!(
-            run(&[("x-dr-session", "\u{ff}\u{fe}")]),
-            err(Source::Header, Malformed::BadCharacter)
-        );
-        assert_eq!(
-            run(&[("authorization", "Bearer \u{ff}")]),
-            err(Source::Bearer, Malformed::BadCharacter)
-        );
+        assert_eq!(run(&[(H, "aZ09-._~+/==")]), ok(Header, "aZ09-._~+/=="));
+        for bad in ["ab=cd", "===", "a b", "a;b", "café", "\u{ff}\u{fe}"] {
+            assert_eq!(run(&[(H, bad)]), err(Header, BadCharacter), "{bad}");
+        }
+        assert_eq!(run(&[(A, "Bearer \u{ff}")]), err(Bearer, BadCharacter));
     }
 
     #[test]
     fn length_limit_is_512_bytes() {
         let at = "a".repeat(512);
         let over = "a".repeat(513);
+        assert_eq!(run(&[(H, &at)]), ok(Header, &"a".repeat(512)));
+        assert_eq!(run(&[(H, &over)]), err(Header, TooLong));
         assert_eq!(
-            run(&[("x-dr-session", &at)]),
-            ok(Source::Header, &"a".repeat(512))
-        );
-        assert_eq!(
-            run(&[("x-dr-session", &over)]),
-            err(Source::Header, Malformed::TooLong)
-        );
-        let cookie = format!("session={over}");
-        assert_eq!(
-            run(&[("cookie", &cookie)]),
-            err(Source::Cookie, Malformed::TooLong)
+            run(&[(C, &format!("session={over}"))]),
+            err(Cookie, TooLong)
         );
     }
 
     #[test]
     fn duplicates_must_agree() {
+        assert_eq!(run(&[(H, "same"), (H, "same")]), ok(Header, "same"));
+        assert_eq!(run(&[(H, "one"), (H, "two")]), err(Header, Conflicting));
         assert_eq!(
-            run(&[("x-dr-session", "same"), ("x-dr-session", "same")]),
-            ok(Source::Header, "same")
+            run(&[(A, "Bearer one"), (A, "Bearer two")]),
+            err(Bearer, Conflicting)
         );
         assert_eq!(
-            run(&[("x-dr-session", "one"), ("x-dr-session", "two")]),
-            err(Source::Header, Malformed::Conflicting)
+            run(&[(C, "session=one; session=two")]),
+            err(Cookie, Conflicting)
         );
         assert_eq!(
-            run(&[
-                ("authorization", "Bearer one"),
-                ("authorization", "Bearer two")
-            ]),
-            err(Source::Bearer, Malformed::Conflicting)
+            run(&[(C, "session=one"), (C, "session=two")]),
+            err(Cookie, Conflicting)
         );
         assert_eq!(
-            run(&[("cookie", "session=one; session=two")]),
-            err(Source::Cookie, Malformed::Conflicting)
-        );
-        assert_eq!(
-            run(&[("cookie", "session=one"), ("cookie", "session=two")]),
-            err(Source::Cookie, Malformed::Conflicting)
-        );
-        assert_eq!(
-            run(&[("cookie", "session=one"), ("cookie", "x=1; session=one")]),
-            ok(Source::Cookie, "one")
+            run(&[(C, "session=one"), (C, "x=1; session=one")]),
+            ok(Cookie, "one")
         );
     }
 
     #[test]
     fn comma_joined_values_are_split_and_must_agree() {
+        assert_eq!(run(&[(H, "tok,tok")]), ok(Header, "tok"));
+        assert_eq!(run(&[(H, "tok , tok")]), ok(Header, "tok"));
+        assert_eq!(run(&[(H, "tok,")]), ok(Header, "tok"));
+        assert_eq!(run(&[(H, "one,two")]), err(Header, Conflicting));
+        assert_eq!(run(&[(H, " , ")]), err(Header, Empty));
+        assert_eq!(run(&[(A, "Bearer tok,Bearer tok")]), ok(Bearer, "tok"));
         assert_eq!(
-            run(&[("x-dr-session", "tok,tok")]),
-            ok(Source::Header, "tok")
+            run(&[(A, "Bearer one, Bearer two")]),
+            err(Bearer, Conflicting)
         );
         assert_eq!(
-            run(&[("x-dr-session", "tok , tok")]),
-            ok(Source::Header, "tok")
+            run(&[(A, "Basic dXNlcjpwYXNz, Bearer tok")]),
+            ok(Bearer, "tok")
         );
-        assert_eq!(run(&[("x-dr-session", "tok,")]), ok(Source::Header, "tok"));
-        assert_eq!(
-            run(&[("x-dr-session", "one,two")]),
-            err(Source::Header, Malformed::Conflicting)
-        );
-        assert_eq!(
-            run(&[("x-dr-session", " , ")]),
-            err(Source::Header, Malformed::Empty)
-        );
-        assert_eq!(
-            run(&[("authorization", "Bearer tok,Bearer tok")]),
-            ok(Source::Bearer, "tok")
-        );
-        assert_eq!(
-            run(&[("authorization", "Bearer one, Bearer two")]),
-            err(Source::Bearer, Malformed::Conflicting)
-        );
-        assert_eq!(
-            run(&[("authorization", "Basic dXNlcjpwYXNz, Bearer tok")]),
-            ok(Source::Bearer, "tok")
-        );
-        assert_eq!(
-            run(&[
-                ("authorization", "Bearer one"),
-                ("authorization", "Basic x")
-            ]),
-            ok(Source::Bearer, "one")
-        );
+        assert_eq!(run(&[(A, "Bearer one"), (A, "Basic x")]), ok(Bearer, "one"));
     }
 
     #[test]
     fn every_cookie_field_counts_and_other_cookies_cannot_hide_it() {
         // HTTP/2 crumbs: one cookie per field, the session cookie not last.
         assert_eq!(
-            run(&[
-                ("cookie", "session=one"),
-                ("cookie", "a=1"),
-                ("cookie", "b=2")
-            ]),
-            ok(Source::Cookie, "one")
+            run(&[(C, "session=one"), (C, "a=1"), (C, "b=2")]),
+            ok(Cookie, "one")
         );
         // A neighbour with a control character or DEL is no reason to lose the session.
         assert_eq!(
-            run(&[("cookie", "x=\u{1}\u{7f}"), ("cookie", "session=one")]),
-            ok(Source::Cookie, "one")
+            run(&[(C, "x=\u{1}\u{7f}"), (C, "session=one")]),
+            ok(Cookie, "one")
         );
-        assert_eq!(
-            run(&[("cookie", "session=one"), ("cookie", "session=\u{1}")]),
-            err(Source::Cookie, Malformed::Conflicting)
-        );
+        let conflicting = [(C, "session=one"), (C, "session=\u{1}")];
+        assert_eq!(run(&conflicting), err(Cookie, Conflicting));
     }
 
     #[test]
     fn cookie_fields_a_front_door_joined_with_commas_are_split_back() {
+        assert_eq!(run(&[(C, "a=1; b=2,session=one, c=3")]), ok(Cookie, "one"));
         assert_eq!(
-            run(&[("cookie", "a=1; b=2,session=one, c=3")]),
-            ok(Source::Cookie, "one")
-        );
-        assert_eq!(
-            run(&[("cookie", "session=one,session=two")]),
-            err(Source::Cookie, Malformed::Conflicting)
+            run(&[(C, "session=one,session=two")]),
+            err(Cookie, Conflicting)
         );
         // A comma cannot be inside a cookie value (RFC 6265 cookie-octet): what follows
         // it is no part of the session cookie.
-        assert_eq!(
-            run(&[("cookie", "session=one,junk")]),
-            ok(Source::Cookie, "one")
-        );
+        assert_eq!(run(&[(C, "session=one,junk")]), ok(Cookie, "one"));
     }
 
     #[test]
     fn cookies_are_percent_decoded_and_name_is_exact() {
-        assert_eq!(
-            run(&[("cookie", "session=ab%2Bc%2F%3D")]),
-            ok(Source::Cookie, "ab+c/=")
-        );
-        assert_eq!(
-            run(&[("cookie", "session=ab%2")]),
-            err(Source::Cookie, Malformed::BadEncoding)
-        );
-        assert_eq!(
-            run(&[("cookie", "session=%zz")]),
-            err(Source::Cookie, Malformed::BadEncoding)
-        );
-        assert_eq!(
-            run(&[("cookie", "session=%20a")]),
-            err(Source::Cookie, Malformed::BadCharacter)
-        );
-        assert_eq!(run(&[("cookie", "Session=abc; sessionx=abc")]), Ok(None));
-        assert_eq!(
-            run(&[("cookie", "session=")]),
-            err(Source::Cookie, Malformed::Empty)
-        );
-        assert_eq!(run(&[("cookie", "session")]), Ok(None));
+        assert_eq!(run(&[(C, "session=ab%2Bc%2F%3D")]), ok(Cookie, "ab+c/="));
+        assert_eq!(run(&[(C, "session=ab%2")]), err(Cookie, BadEncoding));
+        assert_eq!(run(&[(C, "session=%zz")]), err(Cookie, BadEncoding));
+        assert_eq!(run(&[(C, "session=%20a")]), err(Cookie, BadCharacter));
+        assert_eq!(run(&[(C, "Session=abc; sessionx=abc")]), Ok(None));
+        assert_eq!(run(&[(C, "session=")]), err(Cookie, Empty));
+        assert_eq!(run(&[(C, "session")]), Ok(None));
     }
 
     #[test]
     fn configured_cookie_name_is_used() {
         let name = CookieName::parse("__Host-sid").unwrap();
-        let h = HttpRequest::new("GET", vec![("cookie", "session=a; __Host-sid=b")]);
+        let h = HttpRequest::new("GET", vec![(C, "session=a; __Host-sid=b")]);
         let got = extract(&h, &name).unwrap().unwrap();
-        assert_eq!((got.0, got.1.expose()), (Source::Cookie, "b"));
+        assert_eq!((got.0, got.1.expose()), (Cookie, "b"));
     }
 
     #[test]
     fn cookie_names_are_validated() {
         assert!(CookieName::parse("session").is_some());
-        assert!(CookieName::parse("").is_none());
-        assert!(CookieName::parse("a b").is_none());
-        assert!(CookieName::parse("a=b").is_none());
-        assert!(CookieName::parse("a;b").is_none());
+        for bad in ["", "a b", "a=b", "a;b"] {
+            assert!(CookieName::parse(bad).is_none(), "{bad:?}");
+        }
     }
 
     #[test]

@@ -54,21 +54,18 @@ async fn live_session_via_every_source_and_front_door() {
     let cookie = format!("theme=dark; session={token}");
     let want = (200, json!({"username": "alice"}));
     for &shape in Shape::ALL {
-        assert_eq!(
-            f.get(shape, &[("x-dr-session", &token)]).await,
-            want,
-            "{shape:?} header"
-        );
-        assert_eq!(
-            f.get(shape, &[("authorization", &bearer)]).await,
-            want,
-            "{shape:?} bearer"
-        );
-        assert_eq!(
-            f.get(shape, &[("cookie", &cookie)]).await,
-            want,
-            "{shape:?} cookie"
-        );
+        for field in [
+            ("x-dr-session", &token),
+            ("authorization", &bearer),
+            ("cookie", &cookie),
+        ] {
+            assert_eq!(
+                f.get(shape, &[(field.0, field.1)]).await,
+                want,
+                "{shape:?} {}",
+                field.0
+            );
+        }
     }
 }
 
@@ -93,21 +90,19 @@ async fn absent_unknown_and_expired_sessions_are_empty() {
     let expired = f.session("bob", unix_now() - 1).await;
     let unknown = SessionToken::generate().unwrap().expose().to_owned();
     for &shape in Shape::ALL {
-        assert_eq!(
-            f.get(shape, &[]).await,
-            (200, json!({})),
-            "{shape:?} absent"
-        );
-        assert_eq!(
-            f.get(shape, &[("x-dr-session", &unknown)]).await,
-            (200, json!({})),
-            "{shape:?} unknown"
-        );
-        assert_eq!(
-            f.get(shape, &[("x-dr-session", &expired)]).await,
-            (200, json!({})),
-            "{shape:?} expired"
-        );
+        let absent: &[(&str, &str)] = &[];
+        let cases = [
+            ("absent", absent),
+            ("unknown", &[("x-dr-session", &unknown)]),
+            ("expired", &[("x-dr-session", &expired)]),
+        ];
+        for (what, fields) in cases {
+            assert_eq!(
+                f.get(shape, fields).await,
+                (200, json!({})),
+                "{shape:?} {what}"
+            );
+        }
     }
 }
 
@@ -117,16 +112,11 @@ async fn raw_keys_need_session_token_hash_none() {
     let f = Fixture::new().await;
     let token = "raw-stored-token";
     let expires = (unix_now() + 3600).to_string();
-    put_raw(
-        &f.client,
-        &f.table,
-        token,
-        &[
-            (USERNAME_ATTR, AttributeValue::S("carol".into())),
-            (EXPIRES_ATTR, AttributeValue::N(expires)),
-        ],
-    )
-    .await;
+    let attrs = [
+        (USERNAME_ATTR, AttributeValue::S("carol".into())),
+        (EXPIRES_ATTR, AttributeValue::N(expires)),
+    ];
+    put_raw(&f.client, &f.table, token, &attrs).await;
     let fields = [("x-dr-session", token)];
     assert_eq!(f.get(Shape::HttpV2, &fields).await, (200, json!({})));
     assert_eq!(

@@ -4,12 +4,13 @@
 //! touch's faults against the in-memory store, where the answer must never depend on the
 //! write.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
 use get_session::session::{unix_now, SessionRecord, Username};
-use get_session::store::{Cause, MemoryStore, StoreError};
+use get_session::store::{Cause, MemoryStore, SessionStore, StoreError, Touched};
 use get_session::testing::*;
 use get_session::SessionEndpoint;
 use serde_json::{json, Value};
@@ -30,25 +31,27 @@ async fn put(client: &Client, table: &str, extra: &[(&str, AttributeValue)]) {
     put_raw(client, table, key(TOKEN).as_str(), &attrs).await;
 }
 
-async fn get(app: &SessionEndpoint<get_session::DynamoStore>) -> (Answer, Value) {
+/// TOKEN's answer through payload 2.0, and its request line.
+async fn get<S: SessionStore>(app: &SessionEndpoint<S>) -> (Answer, Value) {
     let op_id = invocation_id();
     let event = Shape::HttpV2.event("GET", &[("x-dr-session", TOKEN)]);
     let answer = invoke(app, &event, &op_id).await;
-    let line = log_lines(&op_id).pop().expect("one request line");
-    (answer, line)
+    (answer, log_lines(&op_id).pop().expect("one request line"))
+}
+
+/// The item stored for `token`, read consistently.
+async fn item(
+    client: &Client,
+    table: &str,
+    token: &str,
+) -> Option<HashMap<String, AttributeValue>> {
+    let key = AttributeValue::S(key(token).as_str().to_owned());
+    let read = client.get_item().table_name(table).key(KEY_ATTR, key);
+    read.consistent_read(true).send().await.unwrap().item
 }
 
 async fn last_seen(client: &Client, table: &str) -> Option<AttributeValue> {
-    client
-        .get_item()
-        .table_name(table)
-        .key(KEY_ATTR, AttributeValue::S(key(TOKEN).as_str().to_owned()))
-        .consistent_read(true)
-        .send()
-        .await
-        .unwrap()
-        .item
-        .and_then(|mut item| item.remove(LAST_SEEN_ATTR))
+    item(client, table, TOKEN).await?.remove(LAST_SEEN_ATTR)
 }
 
 fn live() -> (u16, Value) {
@@ -146,13 +149,7 @@ async fn touch_records_reads_without_ever_reviving_creating_or_going_back() {
     logs();
     let client = client(&endpoint()).await;
     let table = new_table(&client).await;
-    let app = app(
-        &client,
-        &config(
-            &table,
-            &[("SESSION_IDLE_TIMEOUT", "1800"), ("SESSION_TOUCH", "true")],
-        ),
-    );
+    let app = app(&client, &config(&table, TOUCHING));
     let now = unix_now();
     let seen = |v: Option<AttributeValue>| {
         v.and_then(|v| v.as_n().ok().and_then(|n| n.parse::<i64>().ok()))
@@ -183,16 +180,7 @@ async fn touch_records_reads_without_ever_reviving_creating_or_going_back() {
     assert_eq!(seen(last_seen(&client, &table).await), Some(now - 4000));
 
     // Expired: not revived.
-    put_raw(
-        &client,
-        &table,
-        key(TOKEN).as_str(),
-        &[
-            (USERNAME_ATTR, AttributeValue::S("alice".into())),
-            (EXPIRES_ATTR, n(now - 1)),
-        ],
-    )
-    .await;
+    put(&client, &table, &[(EXPIRES_ATTR, n(now - 1))]).await;
     assert_eq!(get(&app).await.0.parts(), none());
     assert_eq!(last_seen(&client, &table).await, None);
 
@@ -200,20 +188,11 @@ async fn touch_records_reads_without_ever_reviving_creating_or_going_back() {
     let other = "policy-other-token-0123456789";
     let event = Shape::HttpV2.event("GET", &[("x-dr-session", other)]);
     assert_eq!(invoke(&app, &event, &invocation_id()).await.parts(), none());
-    let created = client
-        .get_item()
-        .table_name(&table)
-        .key(KEY_ATTR, AttributeValue::S(key(other).as_str().to_owned()))
-        .send()
-        .await
-        .unwrap()
-        .item;
-    assert!(created.is_none());
+    assert!(item(&client, &table, other).await.is_none());
 
     // The store's condition itself: a touch with an earlier time than last_seen_at (a
     // slower concurrent request) is declined, never moves it back; nor does a touch of an
     // idle or expired item, nor of a missing one.
-    use get_session::store::{SessionStore, Touched};
     let store = get_session::DynamoStore::new(client.clone(), &table, true);
     put(&client, &table, &[(LAST_SEEN_ATTR, n(now))]).await;
     assert_eq!(
@@ -240,22 +219,15 @@ async fn touch_records_reads_without_ever_reviving_creating_or_going_back() {
     );
 }
 
-fn memory_app(store: MemoryStore) -> SessionEndpoint<MemoryStore> {
+const TOUCHING: &[(&str, &str)] = &[("SESSION_IDLE_TIMEOUT", "30m"), ("SESSION_TOUCH", "true")];
+
+/// The function over `store` with TOKEN live for alice, and these settings.
+fn memory_app(store: MemoryStore, settings: &[(&str, &str)]) -> SessionEndpoint<MemoryStore> {
     let record = SessionRecord::new(Username::new("alice").unwrap(), unix_now() + 3600);
     SessionEndpoint::new(
         store.with(&key(TOKEN), record),
-        &config(
-            "sessions",
-            &[("SESSION_IDLE_TIMEOUT", "30m"), ("SESSION_TOUCH", "true")],
-        ),
+        &config("sessions", settings),
     )
-}
-
-async fn get_memory(app: &SessionEndpoint<MemoryStore>) -> (Answer, Value) {
-    let op_id = invocation_id();
-    let event = Shape::FunctionUrl.event("GET", &[("x-dr-session", TOKEN)]);
-    let answer = invoke(app, &event, &op_id).await;
-    (answer, log_lines(&op_id).pop().expect("one request line"))
 }
 
 /// Denied, throttled, failing: the read's answer stands, the line says why the write failed,
@@ -265,7 +237,7 @@ async fn a_failed_touch_never_changes_the_answer() {
     logs();
     for cause in [Cause::AccessDenied, Cause::Throttled, Cause::ServerError] {
         let store = MemoryStore::default().touching(Some(StoreError::new(cause)), None);
-        let (answer, line) = get_memory(&memory_app(store)).await;
+        let (answer, line) = get(&memory_app(store, TOUCHING)).await;
         assert_eq!(answer.parts(), live(), "{cause:?}");
         assert_eq!(line["touch"], "failed");
         assert_eq!(line["touch_cause"], cause.as_str());
@@ -280,9 +252,9 @@ async fn a_failed_touch_never_changes_the_answer() {
 async fn a_hanging_touch_is_cut_at_the_request_budget() {
     logs();
     let store = MemoryStore::default().touching(None, Some(Duration::from_secs(3600)));
-    let app = memory_app(store);
+    let app = memory_app(store, TOUCHING);
     let started = tokio::time::Instant::now();
-    let (answer, line) = get_memory(&app).await;
+    let (answer, line) = get(&app).await;
     assert_eq!(answer.parts(), live());
     let budget = get_session::store::REQUEST_BUDGET;
     let waited = started.elapsed();
@@ -298,9 +270,9 @@ async fn a_hanging_touch_is_cut_at_the_request_budget() {
 async fn touch_writes_once_then_not_again_within_the_minute() {
     logs();
     let store = MemoryStore::default();
-    let app = memory_app(store.clone());
-    let (_, first) = get_memory(&app).await;
-    let (_, second) = get_memory(&app).await;
+    let app = memory_app(store.clone(), TOUCHING);
+    let (_, first) = get(&app).await;
+    let (_, second) = get(&app).await;
     assert_eq!(first["touch"], "written");
     assert!(second.get("touch").is_none(), "{second}");
     assert_eq!(store.touches(), 1);
@@ -311,12 +283,8 @@ async fn touch_writes_once_then_not_again_within_the_minute() {
 async fn with_touch_off_nothing_is_written() {
     logs();
     let store = MemoryStore::default();
-    let record = SessionRecord::new(Username::new("alice").unwrap(), unix_now() + 3600);
-    let app = SessionEndpoint::new(
-        store.clone().with(&key(TOKEN), record),
-        &config("sessions", &[("SESSION_IDLE_TIMEOUT", "30m")]),
-    );
-    let (answer, line) = get_memory(&app).await;
+    let app = memory_app(store.clone(), &[("SESSION_IDLE_TIMEOUT", "30m")]);
+    let (answer, line) = get(&app).await;
     assert_eq!(answer.parts(), live());
     assert!(line.get("touch").is_none());
     assert_eq!(store.touches(), 0);

@@ -1,8 +1,9 @@
 //! Store faults, each against a real socket: the function answers a 500 ResponseError with
 //! the right code and the invocation's op_id within its time bound, and serves again once
 //! the fault is gone. Faults moto cannot produce come from a small fake endpoint; the TLS
-//! fault from `openssl s_server` with a certificate nobody trusts. The HTTPS client's
-//! trust (compiled-in roots, or a private CA) against the fake endpoint behind TLS.
+//! faults from a TLS front (`PrivateCa::front`) whose certificate the client does not
+//! trust. The HTTPS client's trust (compiled-in roots, or a private CA) against the fake
+//! endpoint behind TLS.
 
 use std::time::{Duration, Instant};
 
@@ -36,6 +37,19 @@ async fn call(app: &SessionEndpoint<DynamoStore>, op_id: &str) -> (Answer, Durat
     (answer, started.elapsed())
 }
 
+/// The answer for the live session `live_item()` holds.
+#[track_caller]
+fn assert_alice(answer: &Answer) {
+    assert_eq!(answer.parts(), (200, json!({"username": "alice"})));
+}
+
+/// A fault is answered within the store's operation budget (plus scheduling slack).
+#[track_caller]
+fn assert_bounded(elapsed: Duration, what: impl std::fmt::Debug) {
+    let bound = OPERATION_TIMEOUT + Duration::from_millis(500);
+    assert!(elapsed <= bound, "{what:?}: {elapsed:?}");
+}
+
 fn live_item() -> Option<String> {
     Some(format!(
         r#"{{"username":{{"S":"alice"}},"expires_at":{{"N":"{}"}}}}"#,
@@ -46,7 +60,7 @@ fn live_item() -> Option<String> {
 async fn assert_recovers(fake: &FakeDynamo, app: &SessionEndpoint<DynamoStore>) {
     fake.set(Behavior::Item(live_item()));
     let (answer, _) = call(app, &invocation_id()).await;
-    assert_eq!(answer.parts(), (200, json!({"username": "alice"})));
+    assert_alice(&answer);
 }
 
 async fn assert_fault(behavior: Behavior, code: &str) {
@@ -54,10 +68,7 @@ async fn assert_fault(behavior: Behavior, code: &str) {
     let op_id = invocation_id();
     let (answer, elapsed) = call(&app, &op_id).await;
     assert_error(&answer, 500, code, &op_id);
-    assert!(
-        elapsed <= OPERATION_TIMEOUT + Duration::from_millis(500),
-        "{behavior:?}: {elapsed:?}"
-    );
+    assert_bounded(elapsed, &behavior);
     assert_recovers(&fake, &app).await;
 }
 
@@ -65,7 +76,7 @@ async fn assert_fault(behavior: Behavior, code: &str) {
 async fn fake_endpoint_serves_a_session() {
     let (fake, app) = fixture(Behavior::Item(live_item())).await;
     let (answer, _) = call(&app, &invocation_id()).await;
-    assert_eq!(answer.parts(), (200, json!({"username": "alice"})));
+    assert_alice(&answer);
     assert_eq!(fake.requests(), 1);
 }
 
@@ -127,7 +138,7 @@ async fn slow_first_attempt_is_retried_and_succeeds() {
     })
     .await;
     let (answer, _) = call(&app, &invocation_id()).await;
-    assert_eq!(answer.parts(), (200, json!({"username": "alice"})));
+    assert_alice(&answer);
     assert_eq!(fake.requests(), 2, "one timed-out attempt, one retry");
 }
 
@@ -137,11 +148,7 @@ async fn throttling_is_retried_then_500_throttled() {
         "ProvisionedThroughputExceededException",
         "ThrottlingException",
     ] {
-        let (fake, app) = fixture(Behavior::Error {
-            status: 400,
-            error_type,
-        })
-        .await;
+        let (fake, app) = fixture(Behavior::Error(400, error_type)).await;
         let op_id = invocation_id();
         let (answer, _) = call(&app, &op_id).await;
         assert_error(&answer, 500, "session_store_throttled", &op_id);
@@ -156,11 +163,7 @@ async fn throttling_is_retried_then_500_throttled() {
 
 #[tokio::test]
 async fn access_denied_is_500_misconfigured_without_retry() {
-    let (fake, app) = fixture(Behavior::Error {
-        status: 400,
-        error_type: "AccessDeniedException",
-    })
-    .await;
+    let (fake, app) = fixture(Behavior::Error(400, "AccessDeniedException")).await;
     let op_id = invocation_id();
     let (answer, _) = call(&app, &op_id).await;
     assert_error(&answer, 500, "session_store_misconfigured", &op_id);
@@ -176,7 +179,7 @@ async fn access_denied_is_500_misconfigured_without_retry() {
 #[tokio::test]
 async fn server_errors_are_retried_then_500_unavailable() {
     for (status, error_type) in [(500, "InternalServerError"), (503, "ServiceUnavailable")] {
-        let (fake, app) = fixture(Behavior::Error { status, error_type }).await;
+        let (fake, app) = fixture(Behavior::Error(status, error_type)).await;
         let op_id = invocation_id();
         let (answer, _) = call(&app, &op_id).await;
         assert_error(&answer, 500, "session_store_unavailable", &op_id);
@@ -212,11 +215,7 @@ async fn non_json_or_truncated_json_with_status_200_is_500_unavailable() {
         "[]",
         r#"{"Item":"#,
     ] {
-        let behavior = Behavior::Raw {
-            status: 200,
-            content_type: "application/x-amz-json-1.0",
-            body,
-        };
+        let behavior = Behavior::Raw(200, "application/x-amz-json-1.0", body);
         assert_fault(behavior, "session_store_unavailable").await;
     }
 }
@@ -229,12 +228,7 @@ async fn unexpected_content_type_is_never_a_session() {
         (502, "text/html", "<html>bad gateway</html>"),
         (403, "text/plain", "Forbidden"),
     ] {
-        let (fake, app) = fixture(Behavior::Raw {
-            status,
-            content_type,
-            body,
-        })
-        .await;
+        let (fake, app) = fixture(Behavior::Raw(status, content_type, body)).await;
         let op_id = invocation_id();
         let (answer, _) = call(&app, &op_id).await;
         assert_eq!(
@@ -257,10 +251,7 @@ async fn untrusted_tls_certificate_is_500_unavailable_every_time() {
         let op_id = invocation_id();
         let (answer, elapsed) = call(&app, &op_id).await;
         assert_error(&answer, 500, "session_store_unavailable", &op_id);
-        assert!(
-            elapsed <= OPERATION_TIMEOUT + Duration::from_millis(500),
-            "{elapsed:?}"
-        );
+        assert_bounded(elapsed, "untrusted");
     }
     assert_eq!(
         fake.requests(),
@@ -280,7 +271,7 @@ async fn warm_up_reads_a_key_no_session_can_have_and_is_bounded() {
     assert!(store.warm_up(WARM_UP_BUDGET).await);
     assert_eq!(fake.requests(), 1);
     let body: serde_json::Value = serde_json::from_str(&fake.last_body()).unwrap();
-    let key = body["Key"]["session_id"]["S"].as_str().unwrap();
+    let key = body["Key"][KEY_ATTR]["S"].as_str().unwrap();
     assert!(
         !(key.len() == 64 && key.bytes().all(|b| b.is_ascii_hexdigit())),
         "{key} could be a session's key"
@@ -290,13 +281,7 @@ async fn warm_up_reads_a_key_no_session_can_have_and_is_bounded() {
         "{key} could be a token (SESSION_TOKEN_HASH=none)"
     );
 
-    for behavior in [
-        Behavior::Hang,
-        Behavior::Error {
-            status: 500,
-            error_type: "InternalServerError",
-        },
-    ] {
+    for behavior in [Behavior::Hang, Behavior::Error(500, "InternalServerError")] {
         fake.set(behavior.clone());
         let started = Instant::now();
         assert!(!store.warm_up(WARM_UP_BUDGET).await, "{behavior:?}");
@@ -322,74 +307,34 @@ impl PrivateCa {
         let dir =
             std::env::temp_dir().join(format!("get-session-ca-{}", uuid::Uuid::new_v4().simple()));
         std::fs::create_dir_all(&dir).unwrap();
-        let openssl = |args: &[&str]| {
+        // Arguments split at whitespace (none of them holds a space).
+        let openssl = |args: &str| {
             let status = std::process::Command::new("openssl")
-                .args(args)
+                .args(args.split_whitespace())
                 .current_dir(&dir)
                 .stderr(std::process::Stdio::null())
                 .status()
                 .expect("openssl is installed");
             assert!(status.success(), "openssl {args:?}");
         };
-        let ec = [
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-        ];
-        openssl(
-            &[
-                &["req", "-x509"][..],
-                &ec,
-                &["-days", "1", "-subj", "/CN=get-session test CA"],
-                &[
-                    "-addext",
-                    "basicConstraints=critical,CA:TRUE",
-                    "-addext",
-                    "keyUsage=critical,keyCertSign",
-                ],
-                &["-keyout", "ca.key", "-out", "ca.pem"],
-            ]
-            .concat(),
-        );
-        openssl(
-            &[
-                &["req"][..],
-                &ec,
-                &[
-                    "-subj",
-                    "/CN=127.0.0.1",
-                    "-keyout",
-                    "key.pem",
-                    "-out",
-                    "req.csr",
-                ],
-            ]
-            .concat(),
-        );
+        let ec = "-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes";
+        openssl(&format!(
+            "req -x509 {ec} -days 1 -subj /CN=get-session-test-CA \
+             -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign \
+             -keyout ca.key -out ca.pem"
+        ));
+        openssl(&format!(
+            "req {ec} -subj /CN=127.0.0.1 -keyout key.pem -out req.csr"
+        ));
         std::fs::write(
             dir.join("ext"),
             "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
         )
         .unwrap();
-        openssl(&[
-            "x509",
-            "-req",
-            "-in",
-            "req.csr",
-            "-CA",
-            "ca.pem",
-            "-CAkey",
-            "ca.key",
-            "-CAcreateserial",
-            "-days",
-            "1",
-            "-extfile",
-            "ext",
-            "-out",
-            "cert.pem",
-        ]);
+        openssl(
+            "x509 -req -in req.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 1 \
+             -extfile ext -out cert.pem",
+        );
         PrivateCa { dir }
     }
 
@@ -457,7 +402,7 @@ async fn store_behind_tls_with_a_trusted_private_ca_serves_sessions() {
     let app = app(&client, &config("sessions", &[]));
     for _ in 0..3 {
         let (answer, _) = call(&app, &invocation_id()).await;
-        assert_eq!(answer.parts(), (200, json!({"username": "alice"})));
+        assert_alice(&answer);
     }
     assert_eq!(fake.requests(), 3);
 }
@@ -513,7 +458,7 @@ async fn a_tls_handshake_that_never_completes_is_a_connect_timeout() {
     let started = Instant::now();
     let err = store.find(&key).await.unwrap_err();
     assert_eq!(err.cause(), Cause::ConnectTimeout, "{err:?}");
-    assert!(started.elapsed() <= OPERATION_TIMEOUT + Duration::from_millis(500));
+    assert_bounded(started.elapsed(), "handshake");
     held.abort();
 }
 
@@ -534,26 +479,11 @@ async fn a_failing_touch_leaves_the_answer_standing() {
     );
     let faults = [
         (
-            Behavior::Error {
-                status: 400,
-                error_type: "AccessDeniedException",
-            },
+            Behavior::Error(400, "AccessDeniedException"),
             "access_denied",
         ),
-        (
-            Behavior::Error {
-                status: 400,
-                error_type: "ThrottlingException",
-            },
-            "throttled",
-        ),
-        (
-            Behavior::Error {
-                status: 500,
-                error_type: "InternalServerError",
-            },
-            "server_error",
-        ),
+        (Behavior::Error(400, "ThrottlingException"), "throttled"),
+        (Behavior::Error(500, "InternalServerError"), "server_error"),
         (Behavior::Hang, "timeout"),
     ];
     for (behavior, cause) in faults {
@@ -565,10 +495,7 @@ async fn a_failing_touch_leaves_the_answer_standing() {
             (200, json!({"username": "alice"})),
             "{cause}"
         );
-        assert!(
-            elapsed <= OPERATION_TIMEOUT + Duration::from_millis(500),
-            "{cause}: {elapsed:?}"
-        );
+        assert_bounded(elapsed, cause);
         let line = log_lines(&op_id).pop().unwrap();
         assert_eq!(line["touch"], "failed", "{line}");
         assert_eq!(line["touch_cause"], cause, "{line}");
@@ -576,6 +503,6 @@ async fn a_failing_touch_leaves_the_answer_standing() {
     fake.set_update(Behavior::Item(None));
     let op_id = invocation_id();
     let (answer, _) = call(&app, &op_id).await;
-    assert_eq!(answer.parts(), (200, json!({"username": "alice"})));
+    assert_alice(&answer);
     assert_eq!(log_lines(&op_id).pop().unwrap()["touch"], "written");
 }
