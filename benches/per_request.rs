@@ -16,13 +16,13 @@ use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use criterion::{BenchmarkId, Throughput};
-use get_session::config::Metrics;
-use get_session::front_door::{Event, FrontDoor, HttpRequest};
-use get_session::session::{KeyScheme, SessionKey};
-use get_session::telemetry::{self, LogFormat};
-use get_session::testing::{memory_endpoint, Growth};
-use get_session::token::{self, CookieName, SessionToken};
+use get_session::LogFormat;
+use get_session::Metrics;
+use get_session::{CookieName, SessionToken};
+use get_session::{Event, FrontDoor, HttpRequest};
+use get_session::{KeyScheme, SessionKey};
 use serde_json::value::RawValue;
+use testkit::{memory_endpoint, Growth};
 
 const TOKEN: &str = "3f8a1c9e0b7d4f2a6c5e8b1d9f0a2c4e6b8d0f1a3c5e7b9d2f4a6c8e0b1d3f5a";
 
@@ -54,8 +54,14 @@ fn benches(c: &mut Criterion) {
         leak(bearer_json),
         leak(bad_json),
     );
-    let read =
-        |json| HttpRequest::read(FrontDoor::PayloadV2, &parse(json), &token::FIELDS).unwrap();
+    let read = |json| {
+        HttpRequest::read(
+            FrontDoor::PayloadV2,
+            &parse(json),
+            &get_session::TOKEN_FIELDS,
+        )
+        .unwrap()
+    };
     let (header_req, cookie_req, bearer_req) =
         (read(header_json), read(cookie_json), read(bearer_json));
     let cookie_name = CookieName::default();
@@ -73,17 +79,17 @@ fn benches(c: &mut Criterion) {
         b.iter(|| {
             let event = Event::parse(black_box(header_json)).unwrap();
             let door = FrontDoor::detect(&event).unwrap();
-            HttpRequest::read(door, &event, &token::FIELDS).unwrap()
+            HttpRequest::read(door, &event, &get_session::TOKEN_FIELDS).unwrap()
         })
     });
     c.bench_function("extract: x-dr-session", |b| {
-        b.iter(|| token::extract(black_box(&header_req), &cookie_name))
+        b.iter(|| get_session::extract_token(black_box(&header_req), &cookie_name))
     });
     c.bench_function("extract: bearer", |b| {
-        b.iter(|| token::extract(black_box(&bearer_req), &cookie_name))
+        b.iter(|| get_session::extract_token(black_box(&bearer_req), &cookie_name))
     });
     c.bench_function("extract: cookie among 20", |b| {
-        b.iter(|| token::extract(black_box(&cookie_req), &cookie_name))
+        b.iter(|| get_session::extract_token(black_box(&cookie_req), &cookie_name))
     });
     c.bench_function("key: sha256 hex", |b| {
         b.iter(|| SessionKey::derive(black_box(&token), KeyScheme::Sha256))
@@ -109,8 +115,8 @@ fn benches(c: &mut Criterion) {
         ("JSON", LogFormat::Json, None),
         ("JSON + EMF metrics", LogFormat::Json, Some(metrics)),
     ] {
-        let subscriber = telemetry::subscriber(
-            telemetry::filter(None, None),
+        let subscriber = get_session::log_subscriber(
+            get_session::log_filter(None, None),
             format,
             metrics,
             std::io::sink,

@@ -7,7 +7,7 @@
 //! of it into `Box<RawValue>` (what `lambda_runtime` does with every event before the
 //! handler runs), both in milliseconds.
 
-use get_session::testing::{memory_endpoint, Growth};
+use testkit::{memory_endpoint, Growth};
 
 const TOKEN: &str = "3f8a1c9e0b7d4f2a6c5e8b1d9f0a2c4e6b8d0f1a3c5e7b9d2f4a6c8e0b1d3f5a";
 

@@ -111,8 +111,8 @@ def answers(resp, want, request_id=None, rel=None):
     return body == ({"username": want["username"]} if "username" in want else {})
 
 
-# A `sam local invoke` that has not answered by then has hung (an emulated arm64 invoke
-# takes 2-4 s, a native one about 1 s; SAM's own function timeout is 60 s for arm64).
+# A `sam local invoke` that has not answered by then has hung (an invoke takes seconds,
+# BENCHMARKS.md; SAM's own function timeout is 60 s for arm64).
 INVOKE_TIMEOUT = 90
 
 

@@ -308,8 +308,9 @@ pub struct HttpRequest<'a> {
 }
 
 impl<'a> HttpRequest<'a> {
-    /// A request from its parts (tests, benchmarks).
-    pub fn new(method: &'a str, fields: Vec<(&'a str, &'a str)>) -> Self {
+    /// A request from its parts (the token rules' unit tests).
+    #[cfg(test)]
+    pub(crate) fn new(method: &'a str, fields: Vec<(&'a str, &'a str)>) -> Self {
         HttpRequest {
             method: Cow::Borrowed(method),
             fields: fields
@@ -323,7 +324,11 @@ impl<'a> HttpRequest<'a> {
     /// in `names` (any case; the token rules' [`crate::token::FIELDS`]): one pass over each
     /// member, whose other values are only checked to be of the right type (a wrongly typed
     /// header is still unreadable) and cost nothing more, however many there are.
-    pub fn read(door: FrontDoor, event: &Event<'a>, names: &[&str]) -> Result<Self, Unreadable> {
+    pub fn read<const N: usize>(
+        door: FrontDoor,
+        event: &Event<'a>,
+        names: &[&str; N],
+    ) -> Result<Self, Unreadable> {
         let method = match door {
             FrontDoor::PayloadV2 => event
                 .http
@@ -378,9 +383,9 @@ impl<'a> HttpRequest<'a> {
 
 /// The header fields of an API Gateway or ALB event: `headers`, `multiValueHeaders` and
 /// payload 2.0's `cookies`, as [`HttpRequest::read`] keeps them.
-fn read_api_gateway_or_alb<'a>(
+fn read_api_gateway_or_alb<'a, const N: usize>(
     event: &Event<'a>,
-    names: &[&str],
+    names: &[&str; N],
     fields: &mut Vec<(Cow<'a, str>, Cow<'a, str>)>,
 ) -> Result<(), Unreadable> {
     let headers =
@@ -394,8 +399,9 @@ fn read_api_gateway_or_alb<'a>(
     // Payload 1.0 repeats in `headers` one value of what `multiValueHeaders` holds in
     // full (REST API: the last; HTTP API 1.0: all, comma-joined): a name listed there
     // (in any case) is read from there alone.
-    // `listed`: bit i set when `names[i]` is in `multiValueHeaders` (no allocation).
-    assert!(names.len() <= 64, "at most 64 names to keep");
+    // `listed`: bit i set when `names[i]` is in `multiValueHeaders` (no allocation); the
+    // compiler refuses more than 64 names.
+    const { assert!(N <= 64, "at most 64 names to keep") };
     let mut listed = 0u64;
     for (i, name, TextList(values)) in multi.map(|s| s.0).unwrap_or_default() {
         listed |= 1 << i;
@@ -441,7 +447,7 @@ mod tests {
     type Fields = Result<Vec<(String, String)>, Unreadable>;
 
     /// The names these tests read (beside the token rules' own, two others).
-    const NAMES: &[&str] = &[
+    const NAMES: &[&str; 5] = &[
         "x-dr-session",
         "authorization",
         "cookie",

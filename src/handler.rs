@@ -16,6 +16,7 @@ use serde_json::{json, Value};
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::front_door::{Event, FrontDoor, FrontDoorResponse, HttpRequest};
+use crate::function::Function;
 use crate::request_log::{Outcome, RequestLine, TouchLog};
 use crate::session::{unix_now, KeyScheme, Policy, SessionKey, State, Username};
 use crate::store::{Cause, SessionStore, StoreError, Touched, REQUEST_BUDGET};
@@ -184,6 +185,19 @@ impl<S: SessionStore> SessionEndpoint<S> {
             }
         }
         (Ok(Resolved::Live(record.username)), observed)
+    }
+}
+
+impl<S: SessionStore> Function for SessionEndpoint<S> {
+    type Response = FrontDoorResponse;
+    type Error = UnknownEvent;
+
+    fn invoke(
+        &self,
+        event: &str,
+        request_id: &str,
+    ) -> impl std::future::Future<Output = Result<FrontDoorResponse, UnknownEvent>> + Send {
+        SessionEndpoint::invoke(self, event, request_id)
     }
 }
 

@@ -1,31 +1,59 @@
-//! get-session: the DR REST API's `GET /session` as an AWS Lambda function.
+//! get-session: the DR REST API's session check as AWS Lambda functions, on one core.
 //!
 //! A request's session token (`x-dr-session`, `Authorization: Bearer`, or the session
 //! cookie) is looked up in a DynamoDB table under its SHA-256; a live record answers
 //! `200 {"username": ...}`, no session answers `200 {}`, and every failure answers a
 //! `ResponseError {error_code, message, op_id}`.
 //!
-//! Modules, from the outside in: [`front_door`] (event JSON of API Gateway, ALB and
-//! Function URLs -> the HTTP request; the response in the same door's format),
-//! [`handler`] (the contract's outcomes as HTTP, one log line per request), [`error`]
-//! (failure -> status, code, message), [`token`] (request -> token), [`session`] (key
-//! derivation, record, liveness), [`store`] (the store port, DynamoDB), [`config`]
-//! (environment, validated at init), [`telemetry`] (logging and metrics).
+//! Modules, from the outside in: `function` (what every function's `main` runs: runtime,
+//! settings, store, request loop), `front_door` (which service sent the event: API
+//! Gateway's two payload versions, ALB, Function URLs, VPC Lattice's two event versions;
+//! the response in that door's format), `event_json` (reading only the members a door
+//! needs, at any size and nesting), `handler` (the contract's outcomes as HTTP), `error`
+//! (failure -> status, code, message), `token` (request -> token), `session` (key
+//! derivation, record, policy), `store` (the store port, DynamoDB, its HTTPS client),
+//! `request_log` (the one line per request), `telemetry` (logging and metrics), `config`
+//! (environment, validated at init).
+//!
+//! The modules are private; what the binaries (`get-session`, `sessionctl`) and the test
+//! kit (`testkit/`) use is re-exported here, and nothing else is public.
 
-pub mod config;
-pub mod error;
-pub mod event_json;
-pub mod front_door;
-pub mod handler;
-pub mod request_log;
-pub mod session;
-pub mod store;
-pub mod telemetry;
-#[cfg(any(test, feature = "testing"))]
-pub mod testing;
-pub mod token;
+mod config;
+mod error;
+mod event_json;
+mod front_door;
+mod function;
+mod handler;
+mod request_log;
+mod session;
+mod store;
+mod telemetry;
+mod token;
 mod vocabulary;
 
-pub use config::Config;
-pub use handler::SessionEndpoint;
-pub use store::{DynamoStore, SessionStore};
+pub use config::{parse_duration_secs, Config, ConfigError, Metrics};
+pub use error::ApiError;
+pub use front_door::{Event, FrontDoor, FrontDoorResponse, HttpRequest, Unreadable};
+pub use function::{run, Function};
+pub use handler::{SessionEndpoint, UnknownEvent};
+pub use request_log::{field, Outcome};
+pub use session::{unix_now, KeyScheme, Policy, SessionKey, SessionRecord, State, Username};
+pub use store::classify::classify;
+pub use store::dynamo::{
+    EXPIRES_ATTR, ISSUED_ATTR, KEY_ATTR, LAST_SEEN_ATTR, USERNAME_ATTR, USERNAME_INDEX,
+};
+pub use store::https::{Roots, TrustError};
+pub use store::sdk::{
+    config_loader, config_loader_trusting, ATTEMPT_TIMEOUT, OPERATION_TIMEOUT, WARM_UP_BUDGET,
+};
+pub use store::{
+    Cause, DynamoStore, SessionStore, StoreError, StoreFailure, Touched, REQUEST_BUDGET,
+};
+pub use telemetry::{
+    filter as log_filter, subscriber as log_subscriber, LogFormat, Metric, FUNCTION_DIMENSION,
+    METRICS,
+};
+pub use token::{
+    extract as extract_token, CookieName, Malformed, SessionToken, Source, TokenError,
+    FIELDS as TOKEN_FIELDS,
+};

@@ -135,11 +135,6 @@ impl SessionRecord {
         self.last_seen_at
             .is_none_or(|seen| now.saturating_sub(seen) > TOUCH_INTERVAL)
     }
-
-    /// Live under no policy but expiry.
-    pub fn is_live_at(&self, now: i64) -> bool {
-        self.state_at(now, &Policy::default()) == State::Live
-    }
 }
 
 /// Seconds since the Unix epoch, now.
@@ -265,9 +260,10 @@ mod tests {
     #[test]
     fn expiry_boundary() {
         let rec = record(100, None, None);
-        assert!(rec.is_live_at(99));
-        assert!(!rec.is_live_at(100));
-        assert!(!rec.is_live_at(101));
+        let state = |now| rec.state_at(now, &Policy::default());
+        assert_eq!(state(99), State::Live);
+        assert_eq!(state(100), State::Expired);
+        assert_eq!(state(101), State::Expired);
     }
 
     #[test]

@@ -23,10 +23,17 @@ use crate::front_door::{is_tchar_token, HttpRequest};
 /// The DR API's session header.
 pub(crate) const SESSION_HEADER: &str = "x-dr-session";
 
-/// Longest accepted token, in bytes. Anything longer is a malformed request, not a lookup.
-pub(crate) const MAX_TOKEN_LEN: usize = 512;
+/// Longest accepted token, in bytes, as a literal (for the message that states it).
+macro_rules! max_token_len {
+    () => {
+        512
+    };
+}
 
-/// A syntactically valid session token: 1 to 512 bytes of the RFC 6750 `b64token` set
+/// Longest accepted token, in bytes. Anything longer is a malformed request, not a lookup.
+pub(crate) const MAX_TOKEN_LEN: usize = max_token_len!();
+
+/// A syntactically valid session token: 1 to [`MAX_TOKEN_LEN`] bytes of the RFC 6750 `b64token` set
 /// (`A-Z a-z 0-9 - . _ ~ + /`) followed by optional `=` padding.
 ///
 /// The only ways to get one are [`SessionToken::parse`] and [`SessionToken::generate`], so
@@ -141,7 +148,7 @@ impl Malformed {
     pub fn describe(self) -> &'static str {
         match self {
             Malformed::Empty => "it is empty",
-            Malformed::TooLong => "it is longer than 512 bytes",
+            Malformed::TooLong => concat!("it is longer than ", max_token_len!(), " bytes"),
             Malformed::BadCharacter => {
                 "it contains a character outside A-Z a-z 0-9 - . _ ~ + / (with optional trailing = padding)"
             }
@@ -397,6 +404,7 @@ mod tests {
 
     #[test]
     fn length_limit_is_512_bytes() {
+        assert_eq!(Malformed::TooLong.describe(), "it is longer than 512 bytes");
         let at = "a".repeat(512);
         let over = "a".repeat(513);
         assert_eq!(run(&[(H, &at)]), ok(Header, &"a".repeat(512)));

@@ -6,11 +6,11 @@
 
 use std::collections::BTreeSet;
 
-use get_session::front_door::FrontDoor;
-use get_session::request_log::Outcome;
-use get_session::telemetry::{Metric, FUNCTION_DIMENSION, METRICS};
-use get_session::testing::every_error;
+use get_session::FrontDoor;
+use get_session::Outcome;
+use get_session::{Metric, FUNCTION_DIMENSION, METRICS};
 use serde_json::Value;
+use testkit::every_error;
 
 const TEMPLATE: &str = include_str!("../template.yaml");
 

@@ -4,10 +4,10 @@
 use std::time::Duration;
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use get_session::session::unix_now;
-use get_session::testing::*;
-use get_session::token::SessionToken;
+use get_session::unix_now;
+use get_session::SessionToken;
 use serde_json::{json, Value};
+use testkit::*;
 
 struct Fixture {
     client: aws_sdk_dynamodb::Client,

@@ -3,11 +3,11 @@
 //! function does not read. Every one gets its contract answer (the benchmark, not this
 //! test, says how fast: `scripts/bench`).
 
-use get_session::front_door::FrontDoor;
-use get_session::store::MemoryStore;
-use get_session::testing::*;
+use get_session::FrontDoor;
 use get_session::SessionEndpoint;
 use serde_json::{json, Value};
+use testkit::MemoryStore;
+use testkit::*;
 
 const LIVE: &str = "live-token-abcdefghijklmnop";
 

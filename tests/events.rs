@@ -2,9 +2,9 @@
 //! seeded with the demo session, and must get the answer events/expected.json lists, in
 //! its front door's response format. A new event without an expectation fails here.
 
-use get_session::session::unix_now;
-use get_session::testing::*;
+use get_session::unix_now;
 use serde_json::Value;
+use testkit::*;
 
 #[tokio::test]
 #[ignore = "needs a local DynamoDB: scripts/test"]

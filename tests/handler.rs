@@ -3,12 +3,13 @@
 //! one log line per request (flat JSON with Embedded Metric Format metadata, never the
 //! token, its hash or the username).
 
-use get_session::front_door::FrontDoor;
-use get_session::session::{unix_now, SessionRecord, Username};
-use get_session::store::{Cause, MemoryStore, StoreError, StoreFailure};
-use get_session::testing::*;
+use get_session::FrontDoor;
 use get_session::SessionEndpoint;
+use get_session::{unix_now, SessionRecord, Username};
+use get_session::{Cause, StoreError, StoreFailure};
 use serde_json::{json, Value};
+use testkit::MemoryStore;
+use testkit::*;
 
 fn record(user: &str, expires_at: i64) -> SessionRecord {
     SessionRecord {
@@ -368,4 +369,22 @@ async fn an_unknown_event_s_line_counts_requests_by_outcome_only() {
         declared(&line)["requests"].1,
         sets(&[&["function_name", "outcome"]])
     );
+}
+
+/// Every error has a fixed message (one per unreadable request, per token source x reason,
+/// per store failure kind, and the 405) and one code per status; the counts come from the
+/// vocabularies, so a new reason or cause is counted without editing this test.
+#[test]
+fn every_error_has_a_fixed_message_and_a_code_per_status() {
+    use get_session::{Malformed, Source};
+    let all = every_error();
+    let messages: std::collections::HashSet<_> = all.iter().map(|e| e.message()).collect();
+    let token_messages = Source::ALL.len() * Malformed::ALL.len();
+    assert_eq!(
+        messages.len(),
+        1 + 1 + token_messages + StoreFailure::ALL.len()
+    );
+    let codes: std::collections::HashSet<_> = all.iter().map(|e| (e.code(), e.status())).collect();
+    // invalid_request, invalid_session_token, method_not_allowed, one per store failure.
+    assert_eq!(codes.len(), 3 + StoreFailure::ALL.len());
 }

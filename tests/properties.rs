@@ -11,14 +11,14 @@
 //! response); each request writes exactly one log line, which holds neither the token nor
 //! its hash.
 
-use get_session::front_door::{Event, FrontDoor};
-use get_session::session::{unix_now, SessionRecord, Username};
-use get_session::store::MemoryStore;
-use get_session::testing::*;
-use get_session::token::SessionToken;
 use get_session::SessionEndpoint;
+use get_session::SessionToken;
+use get_session::{unix_now, SessionRecord, Username};
+use get_session::{Event, FrontDoor};
 use proptest::prelude::*;
 use serde_json::{json, Value};
+use testkit::MemoryStore;
+use testkit::*;
 
 const LIVE: &str = "live-token-abcdefghijklmnop";
 

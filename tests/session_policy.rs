@@ -9,11 +9,12 @@ use std::time::Duration;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
-use get_session::session::{unix_now, SessionRecord, Username};
-use get_session::store::{Cause, MemoryStore, SessionStore, StoreError, Touched};
-use get_session::testing::*;
 use get_session::SessionEndpoint;
+use get_session::{unix_now, SessionRecord, Username};
+use get_session::{Cause, SessionStore, StoreError, Touched};
 use serde_json::{json, Value};
+use testkit::MemoryStore;
+use testkit::*;
 
 const TOKEN: &str = "policy-token-0123456789abcdef";
 
@@ -99,7 +100,7 @@ async fn idle_timeout() {
         assert_error(&answer, 500, "session_record_invalid", &op_id);
     }
     // Off: last_seen_at is ignored, even of the wrong type.
-    let off = get_session::testing::app(&client, &config(&table, &[]));
+    let off = testkit::app(&client, &config(&table, &[]));
     put(&client, &table, &[(LAST_SEEN_ATTR, n(0))]).await;
     assert_eq!(get(&off).await.0.parts(), live());
 }
@@ -256,7 +257,7 @@ async fn a_hanging_touch_is_cut_at_the_request_budget() {
     let started = tokio::time::Instant::now();
     let (answer, line) = get(&app).await;
     assert_eq!(answer.parts(), live());
-    let budget = get_session::store::REQUEST_BUDGET;
+    let budget = get_session::REQUEST_BUDGET;
     let waited = started.elapsed();
     assert!(
         waited <= budget && waited > budget - Duration::from_millis(50),

@@ -3,9 +3,9 @@
 
 use std::process::{Command, Output};
 
-use get_session::session::unix_now;
-use get_session::testing::*;
+use get_session::unix_now;
 use serde_json::json;
+use testkit::*;
 
 fn sessionctl(table: Option<&str>, args: &[&str], stdin: Option<&str>) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_sessionctl"));

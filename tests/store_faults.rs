@@ -7,16 +7,13 @@
 
 use std::time::{Duration, Instant};
 
-#[path = "support/fake_dynamodb.rs"]
-mod fake_dynamodb;
-
-use fake_dynamodb::{Behavior, FakeDynamo};
-use get_session::session::unix_now;
-use get_session::store::https::Roots;
-use get_session::store::sdk::{config_loader_trusting, ATTEMPT_TIMEOUT, OPERATION_TIMEOUT};
-use get_session::testing::*;
+use get_session::unix_now;
+use get_session::Roots;
+use get_session::{config_loader_trusting, ATTEMPT_TIMEOUT, OPERATION_TIMEOUT};
 use get_session::{DynamoStore, SessionEndpoint};
 use serde_json::json;
+use testkit::fake_dynamodb::{Behavior, FakeDynamo};
+use testkit::*;
 
 /// An upper limit that only catches a hang (the Lambda timeout in template.yaml is 10 s).
 const HANG_LIMIT: Duration = Duration::from_secs(10);
@@ -101,7 +98,7 @@ async fn one_consistent_projected_get_item_keyed_by_the_token_hash() {
     assert!(!fake.last_body().contains("some-token"));
 
     let client = client(&fake.url).await;
-    let eventual = get_session::testing::app(
+    let eventual = testkit::app(
         &client,
         &config("sessions", &[("SESSION_CONSISTENT_READ", "false")]),
     );
@@ -264,7 +261,7 @@ async fn untrusted_tls_certificate_is_500_unavailable_every_time() {
 /// hanging costs init at most the warm-up budget: it is reported, never fatal.
 #[tokio::test]
 async fn warm_up_reads_a_key_no_session_can_have_and_is_bounded() {
-    use get_session::store::sdk::WARM_UP_BUDGET;
+    use get_session::WARM_UP_BUDGET;
 
     let fake = FakeDynamo::start(Behavior::Item(None)).await;
     let store = DynamoStore::new(client(&fake.url).await, "sessions", true);
@@ -277,7 +274,7 @@ async fn warm_up_reads_a_key_no_session_can_have_and_is_bounded() {
         "{key} could be a session's key"
     );
     assert!(
-        get_session::token::SessionToken::parse(key.as_bytes()).is_err(),
+        get_session::SessionToken::parse(key.as_bytes()).is_err(),
         "{key} could be a token (SESSION_TOKEN_HASH=none)"
     );
 
@@ -430,9 +427,9 @@ async fn compiled_in_roots_do_not_trust_a_private_ca() {
 /// connect timeout is shorter, to see which one fired.)
 #[tokio::test]
 async fn a_tls_handshake_that_never_completes_is_a_connect_timeout() {
-    use get_session::session::SessionKey;
-    use get_session::store::{Cause, SessionStore};
-    use get_session::token::SessionToken;
+    use get_session::SessionKey;
+    use get_session::SessionToken;
+    use get_session::{Cause, SessionStore};
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -454,7 +451,7 @@ async fn a_tls_handshake_that_never_completes_is_a_connect_timeout() {
     let client = client_from(loader, &format!("https://127.0.0.1:{port}")).await;
     let store = DynamoStore::new(client, "sessions", true);
     let token = SessionToken::parse(b"some-token").unwrap();
-    let key = SessionKey::derive(&token, get_session::session::KeyScheme::Sha256);
+    let key = SessionKey::derive(&token, get_session::KeyScheme::Sha256);
     let started = Instant::now();
     let err = store.find(&key).await.unwrap_err();
     assert_eq!(err.cause(), Cause::ConnectTimeout, "{err:?}");

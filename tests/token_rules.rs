@@ -3,11 +3,11 @@
 //! that front door does (repeated headers, comma-joined values, cookie arrays, HTTP/2
 //! cookie crumbs), through the function's entry point.
 
-use get_session::session::{unix_now, SessionRecord, Username};
-use get_session::store::MemoryStore;
-use get_session::testing::*;
 use get_session::SessionEndpoint;
+use get_session::{unix_now, SessionRecord, Username};
 use serde_json::json;
+use testkit::MemoryStore;
+use testkit::*;
 
 const T: &str = DEMO_TOKEN;
 const U: &str = "other-session-token-9876543210fedcba";

@@ -1,17 +1,17 @@
 //! Fuzzes the function's entry point with events. The input's first byte picks a front door
 //! shape (or raw mode), the second the method; the rest is `name: value` header lines (any
 //! characters) put into the event the way that front door does, or in raw mode the whole
-//! input is the event JSON; in growth mode the event is one of `testing::Growth`'s, with as
+//! input is the event JSON; in growth mode the event is one of `testkit::Growth`'s, with as
 //! many repetitions and as deep a nesting in an unread field as the input says (bounded). The function must never panic; every event of a known front
 //! door must get a contract answer (200/400/405/500) in its format, and every error must be
 //! a full ResponseError with the invocation id and one of the fixed messages (no echo).
 #![no_main]
 
-use get_session::front_door::{Event, FrontDoor};
-use get_session::session::{KeyScheme, SessionKey, SessionRecord, Username};
-use get_session::store::MemoryStore;
-use get_session::testing::{answer_of, check_contract, door_of, with_nesting, Growth};
-use get_session::token::SessionToken;
+use get_session::{Event, FrontDoor};
+use get_session::{KeyScheme, SessionKey, SessionRecord, Username};
+use testkit::MemoryStore;
+use testkit::{answer_of, check_contract, door_of, with_nesting, Growth};
+use get_session::SessionToken;
 use get_session::{Config, SessionEndpoint};
 use libfuzzer_sys::fuzz_target;
 use serde_json::value::RawValue;

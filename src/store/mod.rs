@@ -1,8 +1,9 @@
 //! The session store: the port the handler asks "which record, if any, is stored under
-//! this key?", and what can go wrong when asking.
+//! this key?" and "record that this session was used", and what can go wrong when asking.
 //!
-//! The port is one method; [`DynamoStore`] answers it with one bounded `GetItem`
-//! ([`dynamo`], bounds in [`sdk`]), [`MemoryStore`] from a map (tests, benchmarks). A
+//! The port is two methods ([`SessionStore::find`], [`SessionStore::touch`]);
+//! [`DynamoStore`] answers them with one bounded `GetItem` or conditional `UpdateItem`
+//! ([`dynamo`], bounds in [`sdk`]); the test kit's `MemoryStore` from a map. A
 //! failure is a [`StoreError`]: a [`Cause`] (a stable code, safe to log) that decides the
 //! [`StoreFailure`] kind a client is told, and the underlying error (the SDK's, with its
 //! full chain) as `source()`, for operators' tools that print it; the function logs only
@@ -11,7 +12,7 @@
 pub mod classify;
 pub mod dynamo;
 pub mod https;
-pub mod memory;
+
 pub mod sdk;
 pub mod trust;
 
@@ -21,7 +22,6 @@ use std::fmt;
 use std::future::Future;
 
 pub use dynamo::DynamoStore;
-pub use memory::MemoryStore;
 
 use crate::session::{SessionKey, SessionRecord};
 

@@ -12,13 +12,9 @@ use std::process::ExitCode;
 
 use aws_sdk_dynamodb::error::DisplayErrorContext;
 use aws_sdk_dynamodb::primitives::{DateTime, DateTimeFormat};
-use get_session::config::parse_duration_secs;
-use get_session::session::{unix_now, SessionKey, SessionRecord, State, Username};
-use get_session::store::dynamo::USERNAME_INDEX;
-use get_session::store::https::Roots;
-use get_session::store::{self, Cause, DynamoStore, SessionStore, StoreError};
-use get_session::token::SessionToken;
-use get_session::Config;
+use get_session::{parse_duration_secs, unix_now, SessionKey, SessionRecord, State, Username};
+use get_session::{Cause, DynamoStore, Roots, SessionStore, StoreError, USERNAME_INDEX};
+use get_session::{Config, SessionToken};
 
 /// Shortest token `create --token` accepts. A chosen token is only as strong as its
 /// length: 32 bytes of the token alphabet carry at least 128 bits when random, and the
@@ -140,7 +136,7 @@ async fn run(command: Command, verbose: bool) -> Result<(), String> {
     let config = Config::from_env().map_err(|e| e.to_string())?;
     // An operator's tool: the system's trust store (and a corporate CA in it), not the
     // function's compiled-in roots; it has no cold start to save.
-    let sdk_config = store::sdk::config_loader_trusting(&Roots::EnvOrSystem)
+    let sdk_config = get_session::config_loader_trusting(&Roots::EnvOrSystem)
         .map_err(|e| e.to_string())?
         .load()
         .await;

@@ -7,12 +7,10 @@ use std::time::Duration;
 
 use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, ReturnValue, WriteRequest};
 use aws_sdk_dynamodb::Client;
-use get_session::session::{SessionKey, SessionRecord};
-use get_session::store::classify::classify;
-use get_session::store::dynamo::{
+use get_session::{classify, Cause, SessionKey, SessionRecord, StoreError};
+use get_session::{
     EXPIRES_ATTR, ISSUED_ATTR, KEY_ATTR, LAST_SEEN_ATTR, USERNAME_ATTR, USERNAME_INDEX,
 };
-use get_session::store::{Cause, StoreError};
 
 /// Sessions asked for per page of a user's listing.
 const PAGE: i32 = 100;

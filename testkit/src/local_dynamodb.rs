@@ -11,9 +11,9 @@ use aws_sdk_dynamodb::types::{
 };
 use aws_sdk_dynamodb::Client;
 
-use super::key;
-use crate::store;
-use crate::store::dynamo::{
+use crate::key;
+
+use get_session::{
     EXPIRES_ATTR, ISSUED_ATTR, KEY_ATTR, LAST_SEEN_ATTR, USERNAME_ATTR, USERNAME_INDEX,
 };
 
@@ -38,7 +38,7 @@ pub fn closed_port_url() -> String {
 /// A client with the function's own timeouts and retries, pointed at `endpoint`.
 pub async fn client(endpoint: &str) -> Client {
     client_from(
-        store::sdk::config_loader().expect("the trust store loads"),
+        get_session::config_loader().expect("the trust store loads"),
         endpoint,
     )
     .await

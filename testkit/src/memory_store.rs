@@ -1,13 +1,13 @@
 //! An in-memory [`SessionStore`] for tests and benchmarks of everything but DynamoDB: each
-//! key answers a record or a chosen failure. The function's binary never builds one.
+//! key answers a record or a chosen failure. It lives in the test kit: no function builds one.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use super::{SessionStore, StoreError, Touched};
-use crate::session::{Policy, SessionKey, SessionRecord, State};
+use get_session::{Policy, SessionKey, SessionRecord, State};
+use get_session::{SessionStore, StoreError, Touched};
 
 #[derive(Debug, Default, Clone)]
 pub struct MemoryStore {

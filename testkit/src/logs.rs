@@ -6,9 +6,9 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use serde_json::Value;
 
-use crate::config::Metrics;
-use crate::request_log::field;
-use crate::telemetry::{self, LogFormat};
+use get_session::field;
+use get_session::LogFormat;
+use get_session::Metrics;
 
 /// Every log line written in this test binary, from one process-wide subscriber built by
 /// the function's own `telemetry` (JSON, metrics on, TRACE): a thread-local subscriber
@@ -22,8 +22,8 @@ pub fn logs() -> &'static Arc<Mutex<Vec<u8>>> {
             namespace: "GetSession/Test".into(),
             function_name: "get-session-test".into(),
         };
-        let subscriber = telemetry::subscriber(
-            telemetry::filter(Some("TRACE"), None),
+        let subscriber = get_session::log_subscriber(
+            get_session::log_filter(Some("TRACE"), None),
             LogFormat::Json,
             Some(metrics),
             move || LogWriter(Arc::clone(&writer)),

@@ -4,12 +4,13 @@
 use aws_sdk_dynamodb::Client;
 use serde_json::Value;
 
-use crate::error::ApiError;
-use crate::front_door::{Event, FrontDoor, Unreadable};
-use crate::session::{unix_now, KeyScheme, SessionKey, SessionRecord, Username};
-use crate::store::{Cause, MemoryStore, SessionStore, StoreError};
-use crate::token::{Malformed, SessionToken, Source, TokenError};
-use crate::{Config, DynamoStore, SessionEndpoint};
+use crate::MemoryStore;
+use get_session::ApiError;
+use get_session::{unix_now, KeyScheme, SessionKey, SessionRecord, Username};
+use get_session::{Cause, SessionStore, StoreError};
+use get_session::{Config, DynamoStore, SessionEndpoint};
+use get_session::{Event, FrontDoor, Unreadable};
+use get_session::{Malformed, SessionToken, Source, TokenError};
 
 /// A response as the front door receives it, read back per its format.
 #[derive(Debug, Clone)]

@@ -6,15 +6,14 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
 
-use crate::front_door::FrontDoor;
-use crate::vocabulary::vocabulary;
+use get_session::FrontDoor;
 
 /// The token `events/*.json` carry; tests seed it as user `demo`.
 pub const DEMO_TOKEN: &str = "demo-session-token-0123456789abcdef";
 
 /// `events/`, where the sample events and their expected answers live.
 pub fn events_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("events")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../events")
 }
 
 /// A sample event's JSON text, by its path under `events/`.
@@ -58,31 +57,41 @@ pub fn expected() -> serde_json::Map<String, Value> {
     }
 }
 
-vocabulary! {
-    /// The front doors the function is deployed behind, each with its way of putting header
-    /// fields into an event (as AWS documents it).
-    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-    pub enum Shape {
-        /// REST API: every value in `multiValueHeaders`, the last in `headers`.
-        RestV1,
-        /// HTTP API, payload 1.0: every value in `multiValueHeaders`, comma-joined in `headers`.
-        HttpV1,
-        /// HTTP API, payload 2.0: comma-joined `headers`, cookies in the `cookies` array.
-        HttpV2,
-        /// Lambda Function URL (payload 2.0).
-        FunctionUrl,
-        /// ALB, multi-value headers off: the last value of each header in `headers`.
-        Alb,
-        /// ALB, multi-value headers on: every value in `multiValueHeaders`.
-        AlbMultiValue,
-        /// VPC Lattice, event structure version 1: comma-joined `headers`.
-        LatticeV1,
-        /// VPC Lattice, event structure version 2: a list of values per name in `headers`.
-        LatticeV2,
-    }
+/// The front doors the function is deployed behind, each with its way of putting header
+/// fields into an event (as AWS documents it). [`Shape::ALL`] is checked against the
+/// directories of `events/`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// REST API: every value in `multiValueHeaders`, the last in `headers`.
+    RestV1,
+    /// HTTP API, payload 1.0: every value in `multiValueHeaders`, comma-joined in `headers`.
+    HttpV1,
+    /// HTTP API, payload 2.0: comma-joined `headers`, cookies in the `cookies` array.
+    HttpV2,
+    /// Lambda Function URL (payload 2.0).
+    FunctionUrl,
+    /// ALB, multi-value headers off: the last value of each header in `headers`.
+    Alb,
+    /// ALB, multi-value headers on: every value in `multiValueHeaders`.
+    AlbMultiValue,
+    /// VPC Lattice, event structure version 1: comma-joined `headers`.
+    LatticeV1,
+    /// VPC Lattice, event structure version 2: a list of values per name in `headers`.
+    LatticeV2,
 }
 
 impl Shape {
+    pub const ALL: &'static [Shape] = &[
+        Shape::RestV1,
+        Shape::HttpV1,
+        Shape::HttpV2,
+        Shape::FunctionUrl,
+        Shape::Alb,
+        Shape::AlbMultiValue,
+        Shape::LatticeV1,
+        Shape::LatticeV2,
+    ];
+
     pub fn dir(self) -> &'static str {
         match self {
             Shape::RestV1 => "apigw-rest-v1",
@@ -357,4 +366,38 @@ pub fn with_nesting(event: &str, depth: usize) -> String {
         ","
     };
     format!("{head}{member}{comma}{rest}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `Shape::ALL` is every directory of sample events, and every shape has one: a door
+    /// added to `events/` but not here (or the reverse) fails.
+    #[test]
+    fn every_events_directory_is_a_shape() {
+        let mut dirs: Vec<String> = std::fs::read_dir(events_dir())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.is_dir())
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        dirs.sort();
+        let mut shapes: Vec<String> = Shape::ALL.iter().map(|s| s.dir().to_owned()).collect();
+        shapes.sort();
+        assert_eq!(dirs, shapes);
+        for &shape in Shape::ALL {
+            // Exhaustive: a new shape must be given its door here and in `door()`.
+            match shape {
+                Shape::RestV1
+                | Shape::HttpV1
+                | Shape::HttpV2
+                | Shape::FunctionUrl
+                | Shape::Alb
+                | Shape::AlbMultiValue
+                | Shape::LatticeV1
+                | Shape::LatticeV2 => assert_eq!(Shape::of_fixture(shape.dir()), shape),
+            }
+        }
+    }
 }
