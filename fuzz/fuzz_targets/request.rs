@@ -7,15 +7,15 @@
 //! a full ResponseError with the invocation id and one of the fixed messages (no echo).
 #![no_main]
 
-use get_session::{Event, FrontDoor};
-use get_session::{KeyScheme, SessionKey, SessionRecord, Username};
-use testkit::MemoryStore;
-use testkit::{answer_of, check_contract, door_of, with_nesting, Growth};
 use get_session::SessionToken;
 use get_session::{Config, SessionEndpoint};
+use get_session::{Event, FrontDoor};
+use get_session::{KeyScheme, SessionKey, SessionRecord, Username};
 use libfuzzer_sys::fuzz_target;
 use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
+use testkit::MemoryStore;
+use testkit::{answer_of, check_contract, door_of, with_nesting, Growth};
 
 const REQUEST_ID: &str = "2c1e0f7a-9d3b-4e5f-8a6b-1c2d3e4f5a6b";
 
