@@ -223,3 +223,47 @@ fn clear_errors() {
         );
     }
 }
+
+/// The command line is refused or answered before any call: help and version exit 0, a
+/// usage error 2, with no DynamoDB (the endpoint is a closed port) and no settings.
+#[test]
+fn usage_is_answered_before_any_call() {
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_sessionctl"))
+            .args(args)
+            .env_clear()
+            .env("AWS_ENDPOINT_URL_DYNAMODB", closed_port_url())
+            .output()
+            .unwrap()
+    };
+    for args in [
+        &["--help"][..],
+        &["-h"],
+        &["--version"],
+        &["list", "--help"],
+    ] {
+        let out = run(args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        assert!(!text(&out.stdout).is_empty(), "{args:?}");
+    }
+    for (args, needle) in [
+        (&["list", ""][..], "a username cannot be empty"),
+        (&["revoke-user", ""], "a username cannot be empty"),
+        (&["create", "", "--ttl", "1h"], "a username cannot be empty"),
+        (&["frobnicate"], "frobnicate"),
+        (&[], "Usage"),
+    ] {
+        let out = run(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            text(&out.stderr).contains(needle),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+    }
+    // A username starting with `-` reaches the command after `--` (here it then stops at
+    // the missing SESSION_TABLE, exit 1, rather than at the command line).
+    let out = run(&["list", "--", "-v"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("SESSION_TABLE"));
+}

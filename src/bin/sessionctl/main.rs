@@ -10,6 +10,8 @@ mod table;
 use std::io::Read;
 use std::process::ExitCode;
 
+use clap::{Parser, Subcommand};
+
 use aws_sdk_dynamodb::error::DisplayErrorContext;
 use aws_sdk_dynamodb::primitives::{DateTime, DateTimeFormat};
 use get_session::{parse_duration_secs, unix_now, SessionKey, SessionRecord, State, Username};
@@ -21,56 +23,79 @@ use get_session::{Config, SessionToken};
 /// table keys tokens by an unsalted SHA-256, which is safe only for tokens nobody can guess.
 const MIN_CHOSEN_TOKEN_LEN: usize = 32;
 
-const USAGE: &str = "\
-usage: sessionctl create USERNAME [--ttl DURATION] [--token TOKEN]
-       sessionctl show TOKEN
-       sessionctl revoke TOKEN
-       sessionctl list USERNAME
-       sessionctl revoke-user USERNAME
+/// What follows the list of commands in `--help`.
+const AFTER_HELP: &str = "\
+TOKEN may be `-` to read it from standard input (keeps it out of the process list); a
+USERNAME that starts with `-` goes after `--` (sessionctl list -- -v).
+Environment: SESSION_TABLE (required), SESSION_TOKEN_HASH (sha256|none), SESSION_IDLE_TIMEOUT
+and SESSION_NOT_BEFORE (the states shown), and the standard AWS settings (AWS_REGION,
+credentials, AWS_ENDPOINT_URL_DYNAMODB).";
 
-  create       writes a session (issued and last seen now) and prints its token (256
-               random bits) on stdout, once.
-               --ttl     lifetime: seconds, or a number with s, m, h or d (default 8h)
-               --token   use this token instead of a random one (fixtures, demos; 32+ bytes)
-  show         prints the session's username, times and state
-  revoke       deletes the session
-  list         one line per session of USERNAME (a short handle, never a token or key;
-               issued, last seen, expires; live, idle, ended or expired), through the
-               table's username-index
-  revoke-user  deletes every session of USERNAME and prints how many
-
-TOKEN may be `-` to read it from standard input (keeps it out of the process list).
---verbose (anywhere) adds the AWS SDK's error chain to an error.
-Environment: SESSION_TABLE (required), SESSION_TOKEN_HASH (sha256|none), and the
-standard AWS settings (AWS_REGION, credentials, AWS_ENDPOINT_URL_DYNAMODB).";
-
-/// A parsed command line.
-#[derive(Debug, PartialEq, Eq)]
-enum Command {
-    Create {
-        username: String,
-        ttl_secs: i64,
-        token: Option<String>,
-    },
-    Show(String),
-    Revoke(String),
-    List(String),
-    RevokeUser(String),
+/// Create, inspect and revoke sessions in the session table that get-session reads.
+#[derive(Debug, Parser)]
+#[command(name = "sessionctl", version, after_help = AFTER_HELP)]
+struct Cli {
+    /// Add the AWS SDK's error chain to an error.
+    #[arg(short, long, global = true)]
+    verbose: bool,
+    #[command(subcommand)]
+    command: Command,
 }
 
-#[tokio::main(flavor = "current_thread")]
-async fn main() -> ExitCode {
-    let mut args: Vec<String> = std::env::args().skip(1).collect();
-    let verbose = args.iter().any(|a| a == "--verbose" || a == "-v");
-    args.retain(|a| a != "--verbose" && a != "-v");
-    let command = match parse_args(&args) {
-        Ok(c) => c,
-        Err(msg) => {
-            eprintln!("sessionctl: {msg}\n\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
-    match run(command, verbose).await {
+#[derive(Debug, PartialEq, Eq, Subcommand)]
+enum Command {
+    /// Write a session and print its token on stdout, once.
+    ///
+    /// The session is issued and last seen now; its token is 256 random bits unless
+    /// --token gives one.
+    Create {
+        #[arg(value_parser = username)]
+        username: Username,
+        /// Lifetime: seconds, or a number with s, m, h or d.
+        #[arg(long, default_value = "8h", value_parser = ttl)]
+        ttl: i64,
+        /// Use this token instead of a random one (fixtures, demos; 32 bytes or more).
+        #[arg(long)]
+        token: Option<String>,
+    },
+    /// Print the session's username, times and state.
+    Show { token: String },
+    /// Delete the session.
+    Revoke { token: String },
+    /// List USERNAME's sessions, one line each.
+    ///
+    /// Through the table's username-index: a short handle (never a token or key), when it
+    /// was issued, last seen and expires, and its state (live, idle, ended or expired).
+    List {
+        #[arg(value_parser = username)]
+        username: Username,
+    },
+    /// Delete every session of USERNAME and print how many.
+    RevokeUser {
+        #[arg(value_parser = username)]
+        username: Username,
+    },
+}
+
+/// A USERNAME argument: refused before any call when empty.
+fn username(arg: &str) -> Result<Username, String> {
+    Username::new(arg).ok_or_else(|| "a username cannot be empty".to_owned())
+}
+
+/// A `--ttl` argument.
+fn ttl(arg: &str) -> Result<i64, String> {
+    parse_duration_secs(arg)
+        .ok_or_else(|| "use a number of seconds, or e.g. 30m, 8h, 7d".to_owned())
+}
+
+fn main() -> ExitCode {
+    // Usage errors exit 2 with clap's message; --help and --version print and exit 0.
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a Tokio runtime on the current thread");
+    match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(msg) => {
             eprintln!("sessionctl: error: {msg}");
@@ -79,178 +104,175 @@ async fn main() -> ExitCode {
     }
 }
 
-fn parse_args(args: &[String]) -> Result<Command, String> {
-    let (verb, rest) = args.split_first().ok_or("a command is required")?;
-    match verb.as_str() {
-        "create" => {
-            let mut username = None;
-            let mut ttl_secs = 8 * 3600;
-            let mut token = None;
-            let mut it = rest.iter();
-            while let Some(arg) = it.next() {
-                match arg.as_str() {
-                    "--ttl" => {
-                        let v = it.next().ok_or("--ttl needs a value")?;
-                        ttl_secs = parse_duration_secs(v)
-                            .ok_or_else(|| format!("invalid --ttl {v:?}: use e.g. 30m, 8h, 7d"))?;
-                    }
-                    "--token" => token = Some(it.next().ok_or("--token needs a value")?.clone()),
-                    flag if flag.starts_with("--") => return Err(format!("unknown option {flag}")),
-                    name if username.is_none() => username = Some(name.to_owned()),
-                    _ => return Err("create takes one USERNAME".into()),
-                }
-            }
-            let username = username.ok_or("create needs a USERNAME")?;
-            Ok(Command::Create {
-                username,
-                ttl_secs,
-                token,
-            })
+/// What every command works with: the settings, the client and the table.
+struct Table {
+    config: Config,
+    client: aws_sdk_dynamodb::Client,
+    store: DynamoStore,
+    verbose: bool,
+}
+
+impl Table {
+    /// The table of the environment's settings, through the system's trust store.
+    async fn connect(verbose: bool) -> Result<Self, String> {
+        let config = Config::from_env().map_err(|e| e.to_string())?;
+        // An operator's tool: the system's trust store (and a corporate CA in it), not the
+        // function's compiled-in roots; it has no cold start to save.
+        let sdk_config = get_session::config_loader_trusting(&Roots::EnvOrSystem)
+            .map_err(|e| e.to_string())?
+            .load()
+            .await;
+        if sdk_config.region().is_none() {
+            return Err("no AWS region found (set AWS_REGION)".into());
         }
-        "show" | "revoke" => {
-            let [token] = rest else {
-                return Err(format!("{verb} takes exactly one TOKEN"));
-            };
-            Ok(if verb == "show" {
-                Command::Show(token.clone())
-            } else {
-                Command::Revoke(token.clone())
-            })
-        }
-        "list" | "revoke-user" => {
-            let [username] = rest else {
-                return Err(format!("{verb} takes exactly one USERNAME"));
-            };
-            Ok(if verb == "list" {
-                Command::List(username.clone())
-            } else {
-                Command::RevokeUser(username.clone())
-            })
-        }
-        "-h" | "--help" | "help" => Err("help".into()),
-        other => Err(format!("unknown command {other:?}")),
+        let client = aws_sdk_dynamodb::Client::new(&sdk_config);
+        let store = DynamoStore::new(client.clone(), &config.table, true);
+        Ok(Table {
+            config,
+            client,
+            store,
+            verbose,
+        })
+    }
+
+    fn explain(&self, e: StoreError) -> String {
+        explain(&self.config.table, &e, self.verbose)
+    }
+
+    fn key(&self, token: &str) -> Result<SessionKey, String> {
+        Ok(SessionKey::derive(
+            &read_token(token)?,
+            self.config.key_scheme,
+        ))
     }
 }
 
-async fn run(command: Command, verbose: bool) -> Result<(), String> {
-    let config = Config::from_env().map_err(|e| e.to_string())?;
-    // An operator's tool: the system's trust store (and a corporate CA in it), not the
-    // function's compiled-in roots; it has no cold start to save.
-    let sdk_config = get_session::config_loader_trusting(&Roots::EnvOrSystem)
-        .map_err(|e| e.to_string())?
-        .load()
-        .await;
-    if sdk_config.region().is_none() {
-        return Err("no AWS region found (set AWS_REGION)".into());
-    }
-    let client = aws_sdk_dynamodb::Client::new(&sdk_config);
-    let table = DynamoStore::new(client.clone(), &config.table, true);
-    let explain = |e: StoreError| explain(&config.table, &e, verbose);
-    match command {
+async fn run(cli: Cli) -> Result<(), String> {
+    let table = Table::connect(cli.verbose).await?;
+    match cli.command {
         Command::Create {
             username,
-            ttl_secs,
+            ttl,
             token,
-        } => {
-            let token = match token {
-                Some(t) => {
-                    let token = read_token(&t)?;
-                    if token.expose().len() < MIN_CHOSEN_TOKEN_LEN {
-                        return Err(format!(
-                            "--token must be at least {MIN_CHOSEN_TOKEN_LEN} bytes: a short token can be guessed, and the table keys tokens by an unsalted hash (leave --token out for a random 256-bit one)"
-                        ));
-                    }
-                    token
-                }
-                None => {
-                    SessionToken::generate().map_err(|e| format!("no randomness available: {e}"))?
-                }
-            };
-            let now = unix_now();
-            let record = SessionRecord {
-                username: Username::new(username).ok_or("USERNAME must not be empty")?,
-                expires_at: now.saturating_add(ttl_secs),
-                issued_at: Some(now),
-                last_seen_at: Some(now),
-            };
-            let key = SessionKey::derive(&token, config.key_scheme);
-            table::put(&client, &config.table, &key, &record)
-                .await
-                .map_err(explain)?;
-            eprintln!(
-                "created session for {} in {}, expires {} ({})",
-                record.username.as_str(),
-                config.table,
-                rfc3339(record.expires_at),
-                record.expires_at
-            );
-            println!("{}", token.expose());
-        }
-        Command::Show(t) => {
-            let key = SessionKey::derive(&read_token(&t)?, config.key_scheme);
-            match table.find(&key).await.map_err(explain)? {
-                None => return Err("no such session".into()),
-                Some(rec) => {
-                    let state = rec.state_at(unix_now(), &config.policy);
-                    println!("username:     {}", rec.username.as_str());
-                    println!("issued_at:    {}", time(rec.issued_at));
-                    println!("last_seen_at: {}", time(rec.last_seen_at));
-                    println!("expires_at:   {}", time(Some(rec.expires_at)));
-                    println!("state:        {}", state_name(state));
-                }
-            }
-        }
-        Command::List(username) => {
-            let sessions = table::sessions_of(&client, &config.table, &username)
-                .await
-                .map_err(|e| list_error(&config.table, e, verbose))?;
-            let now = unix_now();
-            for s in &sessions {
-                let state = match s.expires_at {
-                    None => "invalid",
-                    Some(expires_at) => state_name(
-                        SessionRecord {
-                            username: Username::new(username.clone()).ok_or("empty USERNAME")?,
-                            expires_at,
-                            issued_at: s.issued_at,
-                            last_seen_at: s.last_seen_at,
-                        }
-                        .state_at(now, &config.policy),
-                    ),
-                };
-                println!(
-                    "{}  issued {}  last seen {}  expires {}  {state}",
-                    handle(&s.key),
-                    time(s.issued_at),
-                    time(s.last_seen_at),
-                    time(s.expires_at),
-                );
-            }
-            eprintln!("{} session(s) of {username:?}", sessions.len());
-        }
-        Command::RevokeUser(username) => {
-            let sessions = table::sessions_of(&client, &config.table, &username)
-                .await
-                .map_err(|e| list_error(&config.table, e, verbose))?;
-            let keys: Vec<String> = sessions.into_iter().map(|s| s.key).collect();
-            let deleted = table::delete_all(&client, &config.table, &keys)
-                .await
-                .map_err(explain)?;
-            println!("{deleted}");
-            eprintln!("revoked {deleted} session(s) of {username:?}");
-        }
-        Command::Revoke(t) => {
-            let key = SessionKey::derive(&read_token(&t)?, config.key_scheme);
-            if table::delete(&client, &config.table, &key)
-                .await
-                .map_err(explain)?
-            {
-                eprintln!("revoked");
-            } else {
-                return Err("no such session".into());
-            }
-        }
+        } => create(&table, username, ttl, token.as_deref()).await,
+        Command::Show { token } => show(&table, &token).await,
+        Command::Revoke { token } => revoke(&table, &token).await,
+        Command::List { username } => list(&table, &username).await,
+        Command::RevokeUser { username } => revoke_user(&table, &username).await,
     }
+}
+
+async fn create(
+    table: &Table,
+    username: Username,
+    ttl_secs: i64,
+    token: Option<&str>,
+) -> Result<(), String> {
+    let token = match token {
+        Some(t) => {
+            let token = read_token(t)?;
+            if token.expose().len() < MIN_CHOSEN_TOKEN_LEN {
+                return Err(format!(
+                    "--token must be at least {MIN_CHOSEN_TOKEN_LEN} bytes: a short token can be guessed, and the table keys tokens by an unsalted hash (leave --token out for a random 256-bit one)"
+                ));
+            }
+            token
+        }
+        None => SessionToken::generate().map_err(|e| format!("no randomness available: {e}"))?,
+    };
+    let now = unix_now();
+    let record = SessionRecord {
+        username,
+        expires_at: now.saturating_add(ttl_secs),
+        issued_at: Some(now),
+        last_seen_at: Some(now),
+    };
+    let config = &table.config;
+    let key = SessionKey::derive(&token, config.key_scheme);
+    table::put(&table.client, &config.table, &key, &record)
+        .await
+        .map_err(|e| table.explain(e))?;
+    eprintln!(
+        "created session for {} in {}, expires {} ({})",
+        record.username.as_str(),
+        config.table,
+        rfc3339(record.expires_at),
+        record.expires_at
+    );
+    println!("{}", token.expose());
+    Ok(())
+}
+
+async fn show(table: &Table, token: &str) -> Result<(), String> {
+    let key = table.key(token)?;
+    let Some(rec) = table.store.find(&key).await.map_err(|e| table.explain(e))? else {
+        return Err("no such session".into());
+    };
+    let state = rec.state_at(unix_now(), &table.config.policy);
+    println!("username:     {}", rec.username.as_str());
+    println!("issued_at:    {}", time(rec.issued_at));
+    println!("last_seen_at: {}", time(rec.last_seen_at));
+    println!("expires_at:   {}", time(Some(rec.expires_at)));
+    println!("state:        {}", state_name(state));
+    Ok(())
+}
+
+async fn revoke(table: &Table, token: &str) -> Result<(), String> {
+    let key = table.key(token)?;
+    let config = &table.config;
+    if table::delete(&table.client, &config.table, &key)
+        .await
+        .map_err(|e| table.explain(e))?
+    {
+        eprintln!("revoked");
+        Ok(())
+    } else {
+        Err("no such session".into())
+    }
+}
+
+async fn list(table: &Table, username: &Username) -> Result<(), String> {
+    let config = &table.config;
+    let sessions = table::sessions_of(&table.client, &config.table, username.as_str())
+        .await
+        .map_err(|e| list_error(&config.table, e, table.verbose))?;
+    let now = unix_now();
+    for s in &sessions {
+        let state = match s.expires_at {
+            None => "invalid",
+            Some(expires_at) => state_name(
+                SessionRecord {
+                    username: username.clone(),
+                    expires_at,
+                    issued_at: s.issued_at,
+                    last_seen_at: s.last_seen_at,
+                }
+                .state_at(now, &config.policy),
+            ),
+        };
+        println!(
+            "{}  issued {}  last seen {}  expires {}  {state}",
+            handle(&s.key),
+            time(s.issued_at),
+            time(s.last_seen_at),
+            time(s.expires_at),
+        );
+    }
+    eprintln!("{} session(s) of {:?}", sessions.len(), username.as_str());
+    Ok(())
+}
+
+async fn revoke_user(table: &Table, username: &Username) -> Result<(), String> {
+    let config = &table.config;
+    let sessions = table::sessions_of(&table.client, &config.table, username.as_str())
+        .await
+        .map_err(|e| list_error(&config.table, e, table.verbose))?;
+    let keys: Vec<String> = sessions.into_iter().map(|s| s.key).collect();
+    let deleted = table::delete_all(&table.client, &config.table, &keys)
+        .await
+        .map_err(|e| table.explain(e))?;
+    println!("{deleted}");
+    eprintln!("revoked {deleted} session(s) of {:?}", username.as_str());
     Ok(())
 }
 
@@ -347,40 +369,99 @@ fn rfc3339(secs: i64) -> String {
 mod tests {
     use super::*;
 
-    fn args(s: &str) -> Vec<String> {
-        s.split_whitespace().map(str::to_owned).collect()
+    fn parse(line: &str) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("sessionctl").chain(line.split_whitespace()))
+    }
+
+    fn command(line: &str) -> Command {
+        parse(line).unwrap().command
+    }
+
+    fn user(name: &str) -> Username {
+        Username::new(name).unwrap()
     }
 
     #[test]
     fn parses_commands() {
         assert_eq!(
-            parse_args(&args("create alice --ttl 30m")),
-            Ok(Command::Create {
-                username: "alice".into(),
-                ttl_secs: 1800,
+            command("create alice --ttl 30m"),
+            Command::Create {
+                username: user("alice"),
+                ttl: 1800,
                 token: None
-            })
+            }
         );
         assert_eq!(
-            parse_args(&args("create bob --token abc")),
-            Ok(Command::Create {
-                username: "bob".into(),
-                ttl_secs: 8 * 3600,
+            command("create bob --token abc"),
+            Command::Create {
+                username: user("bob"),
+                ttl: 8 * 3600,
                 token: Some("abc".into())
-            })
+            }
         );
-        assert_eq!(parse_args(&args("show t")), Ok(Command::Show("t".into())));
+        assert_eq!(command("show t"), Command::Show { token: "t".into() });
+        assert_eq!(command("revoke t"), Command::Revoke { token: "t".into() });
+        assert_eq!(command("show -"), Command::Show { token: "-".into() });
         assert_eq!(
-            parse_args(&args("revoke t")),
-            Ok(Command::Revoke("t".into()))
+            command("revoke-user alice"),
+            Command::RevokeUser {
+                username: user("alice")
+            }
         );
-        assert!(parse_args(&args("create")).is_err());
-        assert!(parse_args(&args("create a b")).is_err());
-        assert!(parse_args(&args("create a --ttl 0h")).is_err());
-        assert!(parse_args(&args("create a --bogus")).is_err());
-        assert!(parse_args(&args("show")).is_err());
-        assert!(parse_args(&args("frobnicate")).is_err());
-        assert!(parse_args(&[]).is_err());
+        // --verbose anywhere; a username that starts with `-` after `--`.
+        assert!(parse("-v list alice").unwrap().verbose);
+        assert!(parse("list alice --verbose").unwrap().verbose);
+        let dash = parse("list -- -v").unwrap();
+        assert_eq!(
+            dash.command,
+            Command::List {
+                username: user("-v")
+            }
+        );
+        assert!(!dash.verbose);
+        for bad in [
+            "create",
+            "create a b",
+            "create a --ttl 0h",
+            "create a --bogus",
+            "show",
+            "frobnicate",
+            "",
+        ] {
+            let err = parse(bad).unwrap_err();
+            assert_eq!(err.exit_code(), 2, "{bad:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn an_empty_username_is_refused_before_any_call() {
+        for verb in ["create", "list", "revoke-user"] {
+            let err = Cli::try_parse_from(["sessionctl", verb, ""]).unwrap_err();
+            assert_eq!(err.exit_code(), 2);
+            assert!(
+                err.to_string().contains("a username cannot be empty"),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
+    fn help_and_version_exit_zero() {
+        for flag in ["--help", "-h", "--version", "-V"] {
+            let err = parse(flag).unwrap_err();
+            assert_eq!(err.exit_code(), 0, "{flag}");
+        }
+        let help = parse("--help").unwrap_err().to_string();
+        for verb in [
+            "create",
+            "show",
+            "revoke",
+            "list",
+            "revoke-user",
+            "--verbose",
+        ] {
+            assert!(help.contains(verb), "{verb} missing from:\n{help}");
+        }
     }
 
     #[test]
