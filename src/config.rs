@@ -75,13 +75,51 @@ impl Config {
 
     /// Reads settings through `lookup` (the environment, or a map in tests).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let get = |name: &str| {
-            lookup(name)
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
+        let env = Env(&lookup);
+        // Read in this order, so that the first problem named is the same as ever.
+        let table = env.table()?;
+        let cookie_name = env.cookie_name()?;
+        let key_scheme = env.key_scheme()?;
+        let consistent_read = env.flag("SESSION_CONSISTENT_READ", true)?;
+        let warm_up = env.flag("SESSION_WARM_UP", false)?;
+        let metrics = env.metrics()?;
+        let policy = Policy {
+            idle_timeout: env.idle_timeout()?,
+            not_before: env.not_before()?,
         };
+        let touch = env.flag("SESSION_TOUCH", false)?;
+        if touch && policy.idle_timeout.is_none() {
+            return Err(ConfigError {
+                variable: "SESSION_TOUCH",
+                problem: "is true but SESSION_IDLE_TIMEOUT is not set: without an idle timeout, recording activity would write for nothing (set both, or neither)".into(),
+            });
+        }
+        Ok(Config {
+            table,
+            cookie_name,
+            key_scheme,
+            consistent_read,
+            warm_up,
+            metrics,
+            policy,
+            touch,
+        })
+    }
+}
 
-        let table = get("SESSION_TABLE").ok_or_else(|| ConfigError {
+/// The settings' source, one reader per setting: a value is trimmed, and an empty one is
+/// unset.
+struct Env<'a>(&'a dyn Fn(&str) -> Option<String>);
+
+impl Env<'_> {
+    fn get(&self, name: &str) -> Option<String> {
+        (self.0)(name)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    }
+
+    fn table(&self) -> Result<String, ConfigError> {
+        let table = self.get("SESSION_TABLE").ok_or_else(|| ConfigError {
             variable: "SESSION_TABLE",
             problem: "is required: set it to the name of the DynamoDB session table".into(),
         })?;
@@ -92,30 +130,38 @@ impl Config {
                     .into(),
             });
         }
+        Ok(table)
+    }
 
-        let cookie_name = match get("SESSION_COOKIE") {
-            None => CookieName::default(),
+    fn cookie_name(&self) -> Result<CookieName, ConfigError> {
+        match self.get("SESSION_COOKIE") {
+            None => Ok(CookieName::default()),
             Some(name) => CookieName::parse(&name).ok_or_else(|| ConfigError {
                 variable: "SESSION_COOKIE",
                 problem: "must be a valid cookie name (RFC 6265 token characters)".into(),
-            })?,
-        };
+            }),
+        }
+    }
 
-        let key_scheme = match get("SESSION_TOKEN_HASH")
+    fn key_scheme(&self) -> Result<KeyScheme, ConfigError> {
+        match self
+            .get("SESSION_TOKEN_HASH")
             .map(|v| v.to_ascii_lowercase())
             .as_deref()
         {
-            None | Some("sha256") => KeyScheme::Sha256,
-            Some("none") => KeyScheme::Raw,
-            Some(_) => {
-                return Err(ConfigError {
-                    variable: "SESSION_TOKEN_HASH",
-                    problem: "must be `sha256` or `none`".into(),
-                })
-            }
-        };
+            None | Some("sha256") => Ok(KeyScheme::Sha256),
+            Some("none") => Ok(KeyScheme::Raw),
+            Some(_) => Err(ConfigError {
+                variable: "SESSION_TOKEN_HASH",
+                problem: "must be `sha256` or `none`".into(),
+            }),
+        }
+    }
 
-        let flag = |variable: &'static str, default: bool| match get(variable)
+    /// `true` or `false` (any case), `default` when unset.
+    fn flag(&self, variable: &'static str, default: bool) -> Result<bool, ConfigError> {
+        match self
+            .get(variable)
             .map(|v| v.to_ascii_lowercase())
             .as_deref()
         {
@@ -126,69 +172,50 @@ impl Config {
                 variable,
                 problem: "must be `true` or `false`".into(),
             }),
-        };
-        let consistent_read = flag("SESSION_CONSISTENT_READ", true)?;
-        let warm_up = flag("SESSION_WARM_UP", false)?;
+        }
+    }
 
-        let metrics = match get("SESSION_METRICS_NAMESPACE") {
-            None => None,
-            Some(namespace) if valid_namespace(&namespace) => Some(Metrics {
+    fn metrics(&self) -> Result<Option<Metrics>, ConfigError> {
+        match self.get("SESSION_METRICS_NAMESPACE") {
+            None => Ok(None),
+            Some(namespace) if valid_namespace(&namespace) => Ok(Some(Metrics {
                 namespace,
-                function_name: get("AWS_LAMBDA_FUNCTION_NAME")
+                function_name: self
+                    .get("AWS_LAMBDA_FUNCTION_NAME")
                     .unwrap_or_else(|| "get-session".to_owned()),
+            })),
+            Some(_) => Err(ConfigError {
+                variable: "SESSION_METRICS_NAMESPACE",
+                problem: "must be 1-255 characters of A-Z a-z 0-9 . - _ / # : and spaces, not starting with AWS/ (a CloudWatch namespace)".into(),
             }),
-            Some(_) => {
-                return Err(ConfigError {
-                    variable: "SESSION_METRICS_NAMESPACE",
-                    problem: "must be 1-255 characters of A-Z a-z 0-9 . - _ / # : and spaces, not starting with AWS/ (a CloudWatch namespace)".into(),
-                })
-            }
-        };
+        }
+    }
 
-        let idle_timeout = match get("SESSION_IDLE_TIMEOUT") {
-            None => None,
-            Some(v) => Some(
+    fn idle_timeout(&self) -> Result<Option<u32>, ConfigError> {
+        self.get("SESSION_IDLE_TIMEOUT")
+            .map(|v| {
                 parse_duration_secs(&v)
                     .and_then(|secs| u32::try_from(secs).ok())
                     .ok_or_else(|| ConfigError {
                         variable: "SESSION_IDLE_TIMEOUT",
                         problem: "must be a number of seconds (such as 1800) or a duration with a unit s, m, h or d (such as 30m), greater than 0".into(),
-                    })?,
-            ),
-        };
-        let not_before = match get("SESSION_NOT_BEFORE") {
-            None => None,
-            Some(v) => Some(
+                    })
+            })
+            .transpose()
+    }
+
+    fn not_before(&self) -> Result<Option<i64>, ConfigError> {
+        self.get("SESSION_NOT_BEFORE")
+            .map(|v| {
                 v.parse::<i64>()
                     .ok()
                     .filter(|t| (0..=MAX_EPOCH).contains(t))
                     .ok_or_else(|| ConfigError {
                         variable: "SESSION_NOT_BEFORE",
                         problem: "must be a time in whole Unix seconds (such as 1767225600), from 0 to 253402300799".into(),
-                    })?,
-            ),
-        };
-        let touch = flag("SESSION_TOUCH", false)?;
-        if touch && idle_timeout.is_none() {
-            return Err(ConfigError {
-                variable: "SESSION_TOUCH",
-                problem: "is true but SESSION_IDLE_TIMEOUT is not set: without an idle timeout, recording activity would write for nothing (set both, or neither)".into(),
-            });
-        }
-
-        Ok(Config {
-            table,
-            cookie_name,
-            key_scheme,
-            consistent_read,
-            warm_up,
-            metrics,
-            policy: Policy {
-                idle_timeout,
-                not_before,
-            },
-            touch,
-        })
+                    })
+            })
+            .transpose()
     }
 }
 

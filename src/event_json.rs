@@ -114,11 +114,11 @@ pub trait Checked<'de>: Deserialize<'de> {
 }
 
 impl<'de: 'a, 'a> Checked<'de> for MaybeText<'a> {
-    type Check = Shape<false>;
+    type Check = TypeCheck<false>;
 }
 
 impl<'de: 'a, 'a> Checked<'de> for TextList<'a> {
-    type Check = Shape<true>;
+    type Check = TypeCheck<true>;
 }
 
 /// The object `raw`'s members named as in `names` (any ASCII case), read as `V`; every other
@@ -246,17 +246,18 @@ impl<'de, V: Checked<'de>> Visitor<'de> for SelectVisitor<'_, V> {
 }
 
 /// A string or null (`LIST`: also an array of strings and nulls), checked and dropped.
-pub struct Shape<const LIST: bool>;
+pub struct TypeCheck<const LIST: bool>;
 
-impl<'de, const LIST: bool> Deserialize<'de> for Shape<LIST> {
+impl<'de, const LIST: bool> Deserialize<'de> for TypeCheck<LIST> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(ShapeVisitor::<LIST>).map(|()| Shape)
+        d.deserialize_any(TypeCheckVisitor::<LIST>)
+            .map(|()| TypeCheck)
     }
 }
 
-struct ShapeVisitor<const LIST: bool>;
+struct TypeCheckVisitor<const LIST: bool>;
 
-impl<'de, const LIST: bool> Visitor<'de> for ShapeVisitor<LIST> {
+impl<'de, const LIST: bool> Visitor<'de> for TypeCheckVisitor<LIST> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -279,7 +280,7 @@ impl<'de, const LIST: bool> Visitor<'de> for ShapeVisitor<LIST> {
         if !LIST {
             return Err(de::Error::invalid_type(de::Unexpected::Seq, &self));
         }
-        while seq.next_element::<Shape<false>>()?.is_some() {}
+        while seq.next_element::<TypeCheck<false>>()?.is_some() {}
         Ok(())
     }
 }

@@ -51,7 +51,7 @@ pub fn run<F: Function>(build: impl FnOnce(DynamoStore, &Config) -> F) -> Result
 
 async fn serve<F: Function>(build: impl FnOnce(DynamoStore, &Config) -> F) -> Result<(), Error> {
     let config = Config::from_env();
-    crate::telemetry::init(config.as_ref().ok().and_then(|c| c.metrics.clone()));
+    crate::logging::init(config.as_ref().ok().and_then(|c| c.metrics.clone()));
     let config = config.inspect_err(|e| tracing::error!(error = %e, "init failed"))?;
     let loader =
         sdk::config_loader().inspect_err(|e| tracing::error!(error = %e, "init failed"))?;

@@ -18,7 +18,7 @@ use crate::error::ApiError;
 use crate::front_door::{Event, FrontDoor, FrontDoorResponse, HttpRequest};
 use crate::function::Function;
 use crate::request_log::{Outcome, RequestLine, TouchLog};
-use crate::session::{unix_now, KeyScheme, Policy, SessionKey, State, Username};
+use crate::session::{unix_now, Ended, KeyScheme, Policy, SessionKey, Username};
 use crate::store::{Cause, SessionStore, StoreError, Touched, REQUEST_BUDGET};
 use crate::token::{self, CookieName, Source};
 
@@ -29,7 +29,7 @@ enum Resolved {
     NoToken,
     Unknown,
     /// A stored session that is not live, and the rule that ended it.
-    Ended(State),
+    Ended(Ended),
 }
 
 impl Resolved {
@@ -38,9 +38,9 @@ impl Resolved {
             Resolved::Live(_) => Outcome::Session,
             Resolved::NoToken => Outcome::NoToken,
             Resolved::Unknown => Outcome::Unknown,
-            Resolved::Ended(State::Expired | State::Live) => Outcome::Expired,
-            Resolved::Ended(State::Idle) => Outcome::Idle,
-            Resolved::Ended(State::NotBefore) => Outcome::NotBefore,
+            Resolved::Ended(Ended::Expired) => Outcome::Expired,
+            Resolved::Ended(Ended::Idle) => Outcome::Idle,
+            Resolved::Ended(Ended::NotBefore) => Outcome::NotBefore,
         }
     }
 }
@@ -85,8 +85,9 @@ pub struct SessionEndpoint<S> {
     cookie_name: CookieName,
     key_scheme: KeyScheme,
     policy: Policy,
-    /// The idle timeout a read's touch keeps, where reads count as activity.
-    touch: Option<u32>,
+    /// Where reads count as activity (`SESSION_TOUCH`): the idle timeout a read's touch
+    /// keeps the session within.
+    touch_idle_timeout: Option<u32>,
 }
 
 impl<S: SessionStore> SessionEndpoint<S> {
@@ -96,7 +97,7 @@ impl<S: SessionStore> SessionEndpoint<S> {
             cookie_name: config.cookie_name.clone(),
             key_scheme: config.key_scheme,
             policy: config.policy,
-            touch: config.policy.idle_timeout.filter(|_| config.touch),
+            touch_idle_timeout: config.policy.idle_timeout.filter(|_| config.touch),
         }
     }
 
@@ -113,15 +114,8 @@ impl<S: SessionStore> SessionEndpoint<S> {
         let event = Event::parse(event);
         let Some((event, door)) = event.and_then(|e| Some((e, FrontDoor::detect(&e)?))) else {
             RequestLine {
-                op_id: &op_id,
-                front_door: None,
-                status: None,
-                outcome: Outcome::Error,
-                source: None,
-                store_ms: None,
-                error_code: None,
                 cause: Some("unknown_event"),
-                touch: None,
+                ..RequestLine::new(&op_id, Outcome::Error)
             }
             .write();
             return Err(UnknownEvent);
@@ -168,11 +162,10 @@ impl<S: SessionStore> SessionEndpoint<S> {
             Ok(Some(record)) => record,
         };
         let now = unix_now();
-        match record.state_at(now, &self.policy) {
-            State::Live => {}
-            ended => return (Ok(Resolved::Ended(ended)), observed),
+        if let Some(ended) = record.ended_at(now, &self.policy) {
+            return (Ok(Resolved::Ended(ended)), observed);
         }
-        if let Some(idle_timeout) = self.touch {
+        if let Some(idle_timeout) = self.touch_idle_timeout {
             if record.touch_due(now) {
                 // The answer never waits on the write beyond the request's store budget,
                 // and never depends on it.
@@ -257,10 +250,8 @@ fn log_request(
         Err(err) => (Outcome::Rejected, Some(err.code()), Some(err.cause())),
     };
     RequestLine {
-        op_id,
         front_door: Some(door.as_str()),
         status: Some(status.as_u16()),
-        outcome,
         source: observed.source.map(Source::as_str),
         store_ms: observed.store_latency.map(|d| d.as_secs_f64() * 1000.0),
         error_code,
@@ -270,6 +261,7 @@ fn log_request(
             Ok(Touched::Declined) => TouchLog::Declined,
             Err(e) => TouchLog::Failed(e.cause().as_str()),
         }),
+        ..RequestLine::new(op_id, outcome)
     }
     .write();
 }

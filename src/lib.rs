@@ -12,7 +12,8 @@
 //! needs, at any size and nesting), `handler` (the contract's outcomes as HTTP), `error`
 //! (failure -> status, code, message), `token` (request -> token), `session` (key
 //! derivation, record, policy), `store` (the store port, DynamoDB, its HTTPS client),
-//! `request_log` (the one line per request), `telemetry` (logging and metrics), `config`
+//! `request_log` (the one line per request), `logging` (set-up, secrets capped), `metrics`
+//! (the catalogue, EMF on the request line), `config`
 //! (environment, validated at init).
 //!
 //! The modules are private; what the binaries (`get-session`, `sessionctl`) and the test
@@ -24,10 +25,11 @@ mod event_json;
 mod front_door;
 mod function;
 mod handler;
+mod logging;
+mod metrics;
 mod request_log;
 mod session;
 mod store;
-mod telemetry;
 mod token;
 mod vocabulary;
 
@@ -36,8 +38,10 @@ pub use error::ApiError;
 pub use front_door::{Event, FrontDoor, FrontDoorResponse, HttpRequest, Unreadable};
 pub use function::{run, Function};
 pub use handler::{SessionEndpoint, UnknownEvent};
+pub use logging::{filter as log_filter, subscriber as log_subscriber, LogFormat};
+pub use metrics::{Metric, FUNCTION_DIMENSION, METRICS};
 pub use request_log::{field, Outcome};
-pub use session::{unix_now, KeyScheme, Policy, SessionKey, SessionRecord, State, Username};
+pub use session::{unix_now, Ended, KeyScheme, Policy, SessionKey, SessionRecord, Username};
 pub use store::classify::classify;
 pub use store::dynamo::{
     EXPIRES_ATTR, ISSUED_ATTR, KEY_ATTR, LAST_SEEN_ATTR, USERNAME_ATTR, USERNAME_INDEX,
@@ -48,10 +52,6 @@ pub use store::sdk::{
 };
 pub use store::{
     Cause, DynamoStore, SessionStore, StoreError, StoreFailure, Touched, REQUEST_BUDGET,
-};
-pub use telemetry::{
-    filter as log_filter, subscriber as log_subscriber, LogFormat, Metric, FUNCTION_DIMENSION,
-    METRICS,
 };
 pub use token::{
     extract as extract_token, CookieName, Malformed, SessionToken, Source, TokenError,

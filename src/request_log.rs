@@ -1,7 +1,7 @@
 //! The one structured line per request: its schema, and the one function that writes it.
 //!
 //! Why a module of its own: the line is an interface. Operators query it (CloudWatch Logs
-//! Insights), the metrics are derived from it (the EMF formatter in [`crate::telemetry`]
+//! Insights), the metrics are derived from it (the EMF formatter in [`crate::metrics`]
 //! reads the same names), and the alarms count its outcomes. So its target, its field
 //! names, its outcome vocabulary and the rule for its level are declared here, once, and
 //! everything else refers to them. It never holds the token, its hash or the username.
@@ -42,26 +42,26 @@ pub mod field {
 }
 
 vocabulary! {
-/// How a request ended: every value the line's `outcome` takes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    /// A live session was found (200 with a username).
-    Session,
-    /// No token was presented (200 `{}`).
-    NoToken,
-    /// A well-formed token that no stored session has (200 `{}`).
-    Unknown,
-    /// A stored session past its `expires_at` (200 `{}`).
-    Expired,
-    /// A stored session unused for longer than the idle timeout (200 `{}`).
-    Idle,
-    /// A stored session issued before `SESSION_NOT_BEFORE` (200 `{}`).
-    NotBefore,
-    /// The request was refused (4xx).
-    Rejected,
-    /// The function failed to answer it (5xx, or no answer at all).
-    Error,
-}
+    /// How a request ended: every value the line's `outcome` takes.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Outcome {
+        /// A live session was found (200 with a username).
+        Session,
+        /// No token was presented (200 `{}`).
+        NoToken,
+        /// A well-formed token that no stored session has (200 `{}`).
+        Unknown,
+        /// A stored session past its `expires_at` (200 `{}`).
+        Expired,
+        /// A stored session unused for longer than the idle timeout (200 `{}`).
+        Idle,
+        /// A stored session issued before `SESSION_NOT_BEFORE` (200 `{}`).
+        NotBefore,
+        /// The request was refused (4xx).
+        Rejected,
+        /// The function failed to answer it (5xx, or no answer at all).
+        Error,
+    }
 }
 
 impl Outcome {
@@ -115,7 +115,22 @@ impl TouchLog {
     }
 }
 
-impl RequestLine<'_> {
+impl<'a> RequestLine<'a> {
+    /// The line of a request that ended in `outcome`, with nothing else known yet.
+    pub fn new(op_id: &'a str, outcome: Outcome) -> Self {
+        RequestLine {
+            op_id,
+            front_door: None,
+            status: None,
+            outcome,
+            source: None,
+            store_ms: None,
+            error_code: None,
+            cause: None,
+            touch: None,
+        }
+    }
+
     /// The level rule: a request the function failed (a 5xx, or no answer) is an ERROR, so
     /// that it shows wherever errors are looked for; every other request is INFO.
     pub fn level(&self) -> Level {
@@ -165,17 +180,7 @@ mod tests {
 
     #[test]
     fn failures_are_errors_and_everything_else_info() {
-        let line = |outcome| RequestLine {
-            op_id: "id",
-            front_door: None,
-            status: None,
-            outcome,
-            source: None,
-            store_ms: None,
-            error_code: None,
-            cause: None,
-            touch: None,
-        };
+        let line = |outcome| RequestLine::new("id", outcome);
         for &outcome in Outcome::ALL {
             // Exhaustive: a new outcome must be given its level here.
             let want = match outcome {

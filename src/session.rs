@@ -3,7 +3,7 @@
 //! The table is keyed by a [`SessionKey`] derived from the token (SHA-256 by default, so a
 //! leaked table does not leak usable tokens), and holds a [`SessionRecord`]: who the
 //! session belongs to, when it stops being valid, when it was issued and last used. The
-//! liveness rule lives here, once ([`SessionRecord::state_at`] under a [`Policy`]):
+//! liveness rule lives here, once ([`SessionRecord::ended_at`] under a [`Policy`]):
 //! DynamoDB's TTL deletes expired items only eventually, so expiry is decided in code, and
 //! so are the operator's idle timeout and "not before" cut-off (README, "Session policy").
 
@@ -86,10 +86,10 @@ pub struct Policy {
 /// How stale `last_seen_at` may be before a read with `SESSION_TOUCH` on writes it again.
 pub const TOUCH_INTERVAL: i64 = 60;
 
-/// Whether a stored session is live, and if not, which rule ended it.
+/// Which rule ended a stored session that is no longer live (a live one has none: see
+/// [`SessionRecord::ended_at`], so "ended, but live" cannot be said).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum State {
-    Live,
+pub enum Ended {
     /// `expires_at` has passed.
     Expired,
     /// Issued before the policy's "not before" (every session ended at once).
@@ -109,23 +109,24 @@ impl SessionRecord {
         }
     }
 
-    /// The session's state at `now` under `policy`, each rule in this order: expiry, then
-    /// "not before", then the idle timeout. A session is live strictly before each limit.
-    pub fn state_at(&self, now: i64, policy: &Policy) -> State {
+    /// The rule that has ended the session at `now` under `policy`, `None` while it is
+    /// live; the rules in this order: expiry, then "not before", then the idle timeout. A
+    /// session is live strictly before each limit.
+    pub fn ended_at(&self, now: i64, policy: &Policy) -> Option<Ended> {
         if self.expires_at <= now {
-            return State::Expired;
+            return Some(Ended::Expired);
         }
         if let Some(not_before) = policy.not_before {
             if self.issued_at.is_none_or(|issued| issued < not_before) {
-                return State::NotBefore;
+                return Some(Ended::NotBefore);
             }
         }
         if let (Some(idle), Some(seen)) = (policy.idle_timeout, self.last_seen_at) {
             if seen.saturating_add(i64::from(idle)) <= now {
-                return State::Idle;
+                return Some(Ended::Idle);
             }
         }
-        State::Live
+        None
     }
 
     /// Whether a read at `now` should record activity (with `SESSION_TOUCH`): the idle
@@ -191,52 +192,49 @@ mod tests {
         let now = 10_000;
         // Idle: live strictly before last_seen_at + timeout; no last_seen_at: not started.
         assert_eq!(
-            record(now + 60, None, Some(now - 1799)).state_at(now, &idle),
-            State::Live
+            record(now + 60, None, Some(now - 1799)).ended_at(now, &idle),
+            None
         );
         assert_eq!(
-            record(now + 60, None, Some(now - 1800)).state_at(now, &idle),
-            State::Idle
+            record(now + 60, None, Some(now - 1800)).ended_at(now, &idle),
+            Some(Ended::Idle)
         );
-        assert_eq!(
-            record(now + 60, None, None).state_at(now, &idle),
-            State::Live
-        );
+        assert_eq!(record(now + 60, None, None).ended_at(now, &idle), None);
         // Off, last_seen_at is ignored.
         assert_eq!(
-            record(now + 60, None, Some(0)).state_at(now, &Policy::default()),
-            State::Live
+            record(now + 60, None, Some(0)).ended_at(now, &Policy::default()),
+            None
         );
         // Not before: issued at the cut-off is live, earlier or unknown is not.
         assert_eq!(
-            record(now + 60, Some(1000), None).state_at(now, &cutoff),
-            State::Live
+            record(now + 60, Some(1000), None).ended_at(now, &cutoff),
+            None
         );
         assert_eq!(
-            record(now + 60, Some(999), None).state_at(now, &cutoff),
-            State::NotBefore
+            record(now + 60, Some(999), None).ended_at(now, &cutoff),
+            Some(Ended::NotBefore)
         );
         assert_eq!(
-            record(now + 60, None, None).state_at(now, &cutoff),
-            State::NotBefore
+            record(now + 60, None, None).ended_at(now, &cutoff),
+            Some(Ended::NotBefore)
         );
         // The order: expiry first, then not-before, then idle.
         assert_eq!(
-            record(now, Some(0), Some(0)).state_at(now, &both),
-            State::Expired
+            record(now, Some(0), Some(0)).ended_at(now, &both),
+            Some(Ended::Expired)
         );
         assert_eq!(
-            record(now + 1, Some(0), Some(0)).state_at(now, &both),
-            State::NotBefore
+            record(now + 1, Some(0), Some(0)).ended_at(now, &both),
+            Some(Ended::NotBefore)
         );
         assert_eq!(
-            record(now + 1, Some(2000), Some(0)).state_at(now, &both),
-            State::Idle
+            record(now + 1, Some(2000), Some(0)).ended_at(now, &both),
+            Some(Ended::Idle)
         );
         // Extreme values cannot overflow into "live".
         assert_eq!(
-            record(now + 1, Some(i64::MAX), Some(i64::MIN)).state_at(now, &both),
-            State::Idle
+            record(now + 1, Some(i64::MAX), Some(i64::MIN)).ended_at(now, &both),
+            Some(Ended::Idle)
         );
     }
 
@@ -260,10 +258,10 @@ mod tests {
     #[test]
     fn expiry_boundary() {
         let rec = record(100, None, None);
-        let state = |now| rec.state_at(now, &Policy::default());
-        assert_eq!(state(99), State::Live);
-        assert_eq!(state(100), State::Expired);
-        assert_eq!(state(101), State::Expired);
+        let state = |now| rec.ended_at(now, &Policy::default());
+        assert_eq!(state(99), None);
+        assert_eq!(state(100), Some(Ended::Expired));
+        assert_eq!(state(101), Some(Ended::Expired));
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The CloudWatch dashboard in template.yaml: its body is valid dashboard JSON, and every
 //! metric it shows is one the function emits (namespace, name, dimensions and dimension
-//! values as the code names them: `telemetry::METRICS`, `Outcome::ALL`, every error's code,
+//! values as the code names them: `METRICS` (src/metrics.rs), `Outcome::ALL`, every error's code,
 //! `FrontDoor::ALL`) or one Lambda publishes for a function. It shows every outcome, every
 //! error code, every front door and every alarm the template defines, so a new one cannot be left off the picture.
 

@@ -68,7 +68,7 @@ vocabulary! {
         /// The table is missing, access is denied, or the request was refused as invalid.
         Misconfigured,
         /// A stored item lacks `username`/`expires_at`, or has one of its attributes with the
-    /// wrong type or out of range.
+        /// wrong type or out of range.
         RecordInvalid,
     }
 }

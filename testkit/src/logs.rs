@@ -1,5 +1,5 @@
 //! One capture of every log line a test binary writes, through the function's own
-//! `telemetry`, and the lines of one request.
+//! `logging`, and the lines of one request.
 
 use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -11,7 +11,7 @@ use get_session::LogFormat;
 use get_session::Metrics;
 
 /// Every log line written in this test binary, from one process-wide subscriber built by
-/// the function's own `telemetry` (JSON, metrics on, TRACE): a thread-local subscriber
+/// the function's own `logging` (JSON, metrics on, TRACE): a thread-local subscriber
 /// would miss events whose callsite interest another test thread cached first.
 pub fn logs() -> &'static Arc<Mutex<Vec<u8>>> {
     static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use get_session::{Policy, SessionKey, SessionRecord, State};
+use get_session::{Policy, SessionKey, SessionRecord};
 use get_session::{SessionStore, StoreError, Touched};
 
 #[derive(Debug, Default, Clone)]
@@ -82,7 +82,7 @@ impl SessionStore for MemoryStore {
             not_before: None,
         };
         let older = record.last_seen_at.is_none_or(|seen| seen < now);
-        if record.state_at(now, &policy) != State::Live || !older {
+        if record.ended_at(now, &policy).is_some() || !older {
             return Ok(Touched::Declined);
         }
         record.last_seen_at = Some(now);

@@ -14,7 +14,7 @@ use clap::{Parser, Subcommand};
 
 use aws_sdk_dynamodb::error::DisplayErrorContext;
 use aws_sdk_dynamodb::primitives::{DateTime, DateTimeFormat};
-use get_session::{parse_duration_secs, unix_now, SessionKey, SessionRecord, State, Username};
+use get_session::{parse_duration_secs, unix_now, Ended, SessionKey, SessionRecord, Username};
 use get_session::{Cause, DynamoStore, Roots, SessionStore, StoreError, USERNAME_INDEX};
 use get_session::{Config, SessionToken};
 
@@ -208,7 +208,7 @@ async fn show(table: &Table, token: &str) -> Result<(), String> {
     let Some(rec) = table.store.find(&key).await.map_err(|e| table.explain(e))? else {
         return Err("no such session".into());
     };
-    let state = rec.state_at(unix_now(), &table.config.policy);
+    let state = rec.ended_at(unix_now(), &table.config.policy);
     println!("username:     {}", rec.username.as_str());
     println!("issued_at:    {}", time(rec.issued_at));
     println!("last_seen_at: {}", time(rec.last_seen_at));
@@ -247,7 +247,7 @@ async fn list(table: &Table, username: &Username) -> Result<(), String> {
                     issued_at: s.issued_at,
                     last_seen_at: s.last_seen_at,
                 }
-                .state_at(now, &config.policy),
+                .ended_at(now, &config.policy),
             ),
         };
         println!(
@@ -344,12 +344,12 @@ fn handle(key: &str) -> String {
     hex::encode(&Sha256::digest(key.as_bytes())[..6])
 }
 
-fn state_name(state: State) -> &'static str {
-    match state {
-        State::Live => "live",
-        State::Expired => "expired",
-        State::Idle => "idle",
-        State::NotBefore => "ended",
+fn state_name(ended: Option<Ended>) -> &'static str {
+    match ended {
+        None => "live",
+        Some(Ended::Expired) => "expired",
+        Some(Ended::Idle) => "idle",
+        Some(Ended::NotBefore) => "ended",
     }
 }
 

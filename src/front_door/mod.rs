@@ -27,22 +27,18 @@
 //!   an HTTP API with payload 1.0): every value in `multiValueHeaders`, one per name in
 //!   `headers`. (`httpMethod` alone is not enough: an ALB's event has it too.)
 //!
-//! Responses are built from `aws_lambda_events`' response types, filled as `lambda_http`
-//! fills them (its `LambdaResponse::from_response` is private to that crate); VPC Lattice's
-//! is [`LatticeResponse`], since that crate's type has no `statusDescription`.
+//! Each door's response format is in [`response`].
 
 use crate::vocabulary::vocabulary;
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 
-use lambda_http::aws_lambda_events::alb::AlbTargetGroupResponse;
-use lambda_http::aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayV2httpResponse};
-use lambda_http::http::{HeaderMap, StatusCode};
-use lambda_http::{Body, Response};
-use serde::Serialize;
 use serde_json::value::RawValue;
 
 use crate::event_json::{is_object, members, read, select, MaybeText, Text, TextList};
+
+mod response;
+
+pub use response::FrontDoorResponse;
 
 vocabulary! {
     /// The AWS service, and payload format, an invocation came through.
@@ -171,102 +167,6 @@ impl FrontDoor {
             FrontDoor::LatticeV2 => "vpc_lattice_v2",
         }
     }
-
-    /// `response` in this front door's response format.
-    pub(crate) fn respond(self, response: Response<Body>) -> FrontDoorResponse {
-        let (parts, body) = response.into_parts();
-        let status_code = i64::from(parts.status.as_u16());
-        let (body, is_base64_encoded) = match body {
-            Body::Empty => (None, false),
-            b @ Body::Binary(_) => (Some(b), true),
-            b => (Some(b), false),
-        };
-        match self {
-            FrontDoor::PayloadV1 => {
-                let mut r = ApiGatewayProxyResponse::default();
-                r.status_code = status_code;
-                r.body = body;
-                r.is_base64_encoded = is_base64_encoded;
-                // API Gateway merges `headers` into `multiValueHeaders`; fill one only.
-                r.headers = HeaderMap::new();
-                r.multi_value_headers = parts.headers;
-                FrontDoorResponse::PayloadV1(r)
-            }
-            FrontDoor::PayloadV2 => {
-                let mut r = ApiGatewayV2httpResponse::default();
-                r.status_code = status_code;
-                r.body = body;
-                r.is_base64_encoded = is_base64_encoded;
-                r.headers = parts.headers;
-                FrontDoorResponse::PayloadV2(r)
-            }
-            FrontDoor::Alb => {
-                let mut r = AlbTargetGroupResponse::default();
-                r.status_code = status_code;
-                r.status_description = Some(status_description(parts.status));
-                r.body = body;
-                r.is_base64_encoded = is_base64_encoded;
-                // A target group reads one of the two, depending on its multi-value setting.
-                r.headers = parts.headers.clone();
-                r.multi_value_headers = parts.headers;
-                FrontDoorResponse::Alb(r)
-            }
-            FrontDoor::LatticeV1 | FrontDoor::LatticeV2 => {
-                let mut headers = BTreeMap::<String, String>::new();
-                for (name, value) in &parts.headers {
-                    let value = String::from_utf8_lossy(value.as_bytes());
-                    headers
-                        .entry(name.as_str().to_owned())
-                        .and_modify(|v| {
-                            v.push_str(", ");
-                            v.push_str(&value);
-                        })
-                        .or_insert_with(|| value.into_owned());
-                }
-                FrontDoorResponse::Lattice(LatticeResponse {
-                    status_code: parts.status.as_u16(),
-                    status_description: status_description(parts.status),
-                    headers,
-                    body,
-                    is_base64_encoded,
-                })
-            }
-        }
-    }
-}
-
-/// `200 OK`: the status line's text, as an ALB and VPC Lattice want it.
-fn status_description(status: StatusCode) -> String {
-    format!(
-        "{} {}",
-        status.as_u16(),
-        status.canonical_reason().unwrap_or_default()
-    )
-}
-
-/// VPC Lattice's response (both event structure versions), as AWS documents it: one value
-/// per header name (a repeated name's values joined with `, `, RFC 9110 §5.3). Our own
-/// type because `aws_lambda_events`' `VpcLatticeResponse` (1.2) has no `statusDescription`
-/// and cannot be extended (`non_exhaustive`).
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct LatticeResponse {
-    status_code: u16,
-    status_description: String,
-    headers: BTreeMap<String, String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    body: Option<Body>,
-    is_base64_encoded: bool,
-}
-
-/// A response in the format of the front door the request came through.
-#[derive(Debug, Serialize)]
-#[serde(untagged)]
-pub enum FrontDoorResponse {
-    PayloadV1(ApiGatewayProxyResponse),
-    PayloadV2(ApiGatewayV2httpResponse),
-    Alb(AlbTargetGroupResponse),
-    Lattice(LatticeResponse),
 }
 
 vocabulary! {
@@ -650,48 +550,5 @@ mod tests {
             vec![("Cookie", "a=1"), ("cookie", "b=2"), ("x", "y")],
         );
         assert_eq!(req.values("cookie").collect::<Vec<_>>(), ["a=1", "b=2"]);
-    }
-
-    #[test]
-    fn each_front_door_answers_in_its_own_format() {
-        let response = || {
-            let mut r = Response::new(Body::Text("{}".into()));
-            r.headers_mut()
-                .insert("content-type", "application/json".parse().unwrap());
-            r
-        };
-        let v1 = serde_json::to_value(FrontDoor::PayloadV1.respond(response())).unwrap();
-        assert_eq!(v1["statusCode"], 200);
-        assert_eq!(
-            v1["multiValueHeaders"]["content-type"],
-            json!(["application/json"])
-        );
-        assert_eq!(v1["body"], "{}");
-        let v2 = serde_json::to_value(FrontDoor::PayloadV2.respond(response())).unwrap();
-        assert_eq!(v2["headers"]["content-type"], "application/json");
-        assert!(v2
-            .get("multiValueHeaders")
-            .is_none_or(|m| m.as_object().is_some_and(|m| m.is_empty())));
-        let alb = serde_json::to_value(FrontDoor::Alb.respond(response())).unwrap();
-        assert_eq!(alb["statusDescription"], "200 OK");
-        assert_eq!(alb["headers"]["content-type"], "application/json");
-        assert_eq!(
-            alb["multiValueHeaders"]["content-type"],
-            json!(["application/json"])
-        );
-        for door in [FrontDoor::LatticeV1, FrontDoor::LatticeV2] {
-            let mut r = response();
-            r.headers_mut().append("vary", "a".parse().unwrap());
-            r.headers_mut().append("vary", "b".parse().unwrap());
-            let lattice = serde_json::to_value(door.respond(r)).unwrap();
-            assert_eq!(
-                lattice,
-                json!({
-                    "statusCode": 200, "statusDescription": "200 OK", "body": "{}",
-                    "headers": {"content-type": "application/json", "vary": "a, b"},
-                    "isBase64Encoded": false
-                })
-            );
-        }
     }
 }
