@@ -7,7 +7,6 @@ src/session.rs.)
 
 Usage: touch_latency.py BINARY RIE [ROUNDS]   (needs .venv's moto and boto3)
 """
-import hashlib
 import json
 import os
 import socket
@@ -18,6 +17,8 @@ import time
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+import judge  # noqa: E402  (the table key and item, as the test kit writes them)
 TOKEN = "touch-latency-token-0123456789abcdef"
 
 
@@ -61,9 +62,8 @@ def main():
         import boto3
         ddb = boto3.client("dynamodb", endpoint_url=endpoint, region_name="us-east-1",
                            aws_access_key_id="local", aws_secret_access_key="local")
-        key = {"session_id": {"S": hashlib.sha256(TOKEN.encode()).hexdigest()}}
-        ddb.put_item(TableName="touch-bench", Item={**key, "username": {"S": "bench"},
-                                                    "expires_at": {"N": str(int(time.time()) + 3600)}})
+        key = judge.table_key(TOKEN)
+        ddb.put_item(TableName="touch-bench", Item=judge.item(TOKEN, "bench", time.time() + 3600))
         fn_env = dict(env, SESSION_IDLE_TIMEOUT="1800", SESSION_TOUCH="true", AWS_LAMBDA_LOG_LEVEL="WARN")
         procs.append(subprocess.Popen([rie, "--runtime-interface-emulator-address", f"127.0.0.1:{fn_port}", binary],
                                       env=fn_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))

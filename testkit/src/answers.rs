@@ -47,60 +47,81 @@ pub fn door_of(json: &str) -> FrontDoor {
 
 /// Reads a response of the front door `door`, checking its format: payload 1.0 answers in
 /// `multiValueHeaders` only, payload 2.0 and VPC Lattice in `headers`, an ALB in both; an
-/// ALB and VPC Lattice with a `statusDescription`.
+/// ALB and VPC Lattice with a `statusDescription`. Panics where the format is wrong.
 pub fn answer_of(door: FrontDoor, response: &Value) -> Answer {
-    let status = response["statusCode"].as_u64().expect("statusCode") as u16;
+    read_answer(door, response).unwrap_or_else(|why| panic!("{why}"))
+}
+
+/// [`answer_of`], saying what is wrong instead of panicking (for [`judge`]).
+pub fn read_answer(door: FrontDoor, response: &Value) -> Result<Answer, String> {
+    let wrong = |why: &str| Err(format!("{why}: {response}"));
+    let Some(status) = response["statusCode"]
+        .as_u64()
+        .and_then(|s| u16::try_from(s).ok())
+    else {
+        return wrong("no statusCode");
+    };
     let mut headers = Vec::new();
     let multi = response.get("multiValueHeaders").and_then(Value::as_object);
     let single = response.get("headers").and_then(Value::as_object);
-    let described = || {
-        assert!(
-            response["statusDescription"]
-                .as_str()
-                .is_some_and(|d| d.starts_with(&format!("{status} "))),
-            "statusDescription: {response}"
-        )
-    };
+    let described = response["statusDescription"]
+        .as_str()
+        .is_some_and(|d| d.starts_with(&format!("{status} ")));
     match door {
         FrontDoor::PayloadV2 | FrontDoor::LatticeV1 | FrontDoor::LatticeV2 => {
-            for (n, v) in single.expect("payload 2.0 and VPC Lattice answer in `headers`") {
-                headers.push((n.to_lowercase(), v.as_str().unwrap().to_owned()));
+            let Some(single) = single else {
+                return wrong("payload 2.0 and VPC Lattice answer in `headers`");
+            };
+            for (n, v) in single {
+                let Some(v) = v.as_str() else {
+                    return wrong("a header value that is not a string");
+                };
+                headers.push((n.to_lowercase(), v.to_owned()));
             }
             if door != FrontDoor::PayloadV2 {
-                described();
-                assert!(multi.is_none(), "VPC Lattice: one value per header");
+                if !described {
+                    return wrong("no statusDescription");
+                }
+                if multi.is_some() || response["isBase64Encoded"] != Value::Bool(false) {
+                    return wrong("VPC Lattice: one value per header, isBase64Encoded false");
+                }
             }
         }
         FrontDoor::PayloadV1 | FrontDoor::Alb => {
-            for (n, vs) in multi.expect("payload 1.0 and ALB answer in `multiValueHeaders`") {
-                for v in vs.as_array().unwrap() {
-                    headers.push((n.to_lowercase(), v.as_str().unwrap().to_owned()));
+            let Some(multi) = multi else {
+                return wrong("payload 1.0 and ALB answer in `multiValueHeaders`");
+            };
+            for (n, vs) in multi {
+                for v in vs.as_array().into_iter().flatten() {
+                    let Some(v) = v.as_str() else {
+                        return wrong("a header value that is not a string");
+                    };
+                    headers.push((n.to_lowercase(), v.to_owned()));
                 }
             }
             if door == FrontDoor::Alb {
-                assert_eq!(
-                    single.map(|s| s.len()),
-                    multi.map(|m| m.len()),
-                    "ALB: both header fields"
-                );
-                described();
-            } else {
-                assert!(
-                    single.is_none_or(|s| s.is_empty()),
-                    "payload 1.0: headers only in multiValueHeaders"
-                );
+                if single.map(|s| s.len()) != Some(multi.len()) {
+                    return wrong("ALB: both header fields");
+                }
+                if !described {
+                    return wrong("no statusDescription");
+                }
+            } else if single.is_some_and(|s| !s.is_empty()) {
+                return wrong("payload 1.0: headers only in multiValueHeaders");
             }
         }
     }
     let text = response["body"].as_str().unwrap_or_default();
-    let body =
-        serde_json::from_str(text).unwrap_or_else(|e| panic!("body is not JSON ({e}): {response}"));
-    Answer {
+    let body = match serde_json::from_str(text) {
+        Ok(body) => body,
+        Err(e) => return wrong(&format!("body is not JSON ({e})")),
+    };
+    Ok(Answer {
         status,
         headers,
         body,
         raw: response.clone(),
-    }
+    })
 }
 
 /// One invocation through the function's entry point, as the runtime makes it.

@@ -108,11 +108,12 @@ impl Shape {
     /// The shape of a sample event, by its directory.
     pub fn of_fixture(rel: &str) -> Shape {
         let dir = rel.split('/').next().unwrap_or_default();
-        Shape::ALL
-            .iter()
-            .copied()
-            .find(|s| s.dir() == dir)
-            .unwrap_or_else(|| panic!("no shape for {rel}"))
+        Shape::of_dir(dir).unwrap_or_else(|| panic!("no shape for {rel}"))
+    }
+
+    /// The shape whose sample events are in `events/<dir>/`.
+    pub fn of_dir(dir: &str) -> Option<Shape> {
+        Shape::ALL.iter().copied().find(|s| s.dir() == dir)
     }
 
     /// The front door the function must detect for this shape.

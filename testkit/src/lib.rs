@@ -14,6 +14,7 @@
 pub mod answers;
 pub mod events;
 pub mod fake_dynamodb;
+pub mod judge;
 pub mod local_dynamodb;
 pub mod logs;
 pub mod memory_store;

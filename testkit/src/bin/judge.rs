@@ -1,0 +1,115 @@
+//! `judge`: the test kit's judge for the scripts (`scripts/judge.py` starts it once and
+//! asks it for every answer). One JSON request a line on stdin, one JSON answer a line on
+//! stdout:
+//!
+//! - `{"op": "sample", "event": REL, "response": R, "request_id"?: ID}`: judges R, the
+//!   answer to the sample event `events/REL`, against `events/expected.json`;
+//! - `{"op": "judge", "door": DIR, "response": R, "want": W, "request_id"?: ID,
+//!   "store_failing"?: bool}`: judges R, the answer of the front door of `events/DIR/`, against
+//!   W (an expected.json entry);
+//!   both answer `{"verdict": "right" | "store_error" | "wrong", ...}`;
+//! - `{"op": "key", "token": T}`: `{"key": K, "dynamodb_key": {"session_id": {"S": K}}}`,
+//!   the table key of T (SHA-256, as the function derives it by default);
+//! - `{"op": "item", "token": T, "username": U, "expires_at": N, "issued_at"?: N,
+//!   "last_seen_at"?: N}`: `{"item": ITEM}`, the session as a login service writes it, in
+//!   DynamoDB's JSON (what boto3's `put_item` takes);
+//! - `{"op": "emf", "line": L, "namespace": NS}`: `{"ok": bool, "why"?: ...}`;
+//! - `{"op": "doors"}`: `{"doors": [{"dir", "door"}]}`, every directory of sample events and
+//!   the front door the function must detect for it.
+//!
+//! A request it cannot read is answered `{"error": ...}`; it never exits on one.
+
+use std::io::{BufRead, Write};
+
+use get_session::{KeyScheme, SessionKey, SessionToken};
+use get_session::{EXPIRES_ATTR, ISSUED_ATTR, KEY_ATTR, LAST_SEEN_ATTR, USERNAME_ATTR};
+use serde_json::{json, Map, Value};
+use testkit::judge::{door_of_sample, emf_problem, judge, Want};
+use testkit::Shape;
+
+fn main() {
+    let stdin = std::io::stdin();
+    let mut stdout = std::io::stdout().lock();
+    for line in stdin.lock().lines() {
+        let Ok(line) = line else { break };
+        if line.trim().is_empty() {
+            continue;
+        }
+        let answer = serde_json::from_str(&line)
+            .map_err(|e| format!("not JSON: {e}"))
+            .and_then(|request| answer(&request))
+            .unwrap_or_else(|e| json!({ "error": e }));
+        if writeln!(stdout, "{answer}")
+            .and_then(|()| stdout.flush())
+            .is_err()
+        {
+            break;
+        }
+    }
+}
+
+fn answer(request: &Value) -> Result<Value, String> {
+    let text = |name: &str| {
+        request[name]
+            .as_str()
+            .ok_or_else(|| format!("`{name}` is required (a string)"))
+    };
+    let request_id = request["request_id"].as_str();
+    match text("op")? {
+        "sample" => {
+            let rel = text("event")?;
+            let want = Want::of_sample(rel)?;
+            let door = door_of_sample(rel)?;
+            Ok(judge(door, &request["response"], request_id, &want, false).to_json())
+        }
+        "judge" => {
+            let door = door_of_sample(text("door")?)?;
+            let want = Want::from_json(&request["want"])?;
+            let failing = request["store_failing"].as_bool().unwrap_or(false);
+            Ok(judge(door, &request["response"], request_id, &want, failing).to_json())
+        }
+        "key" => {
+            let key = key(text("token")?)?;
+            Ok(json!({ "key": key, "dynamodb_key": { KEY_ATTR: { "S": key } } }))
+        }
+        "item" => {
+            let mut item = Map::new();
+            item.insert(KEY_ATTR.into(), json!({ "S": key(text("token")?)? }));
+            item.insert(USERNAME_ATTR.into(), json!({ "S": text("username")? }));
+            for (attr, name, required) in [
+                (EXPIRES_ATTR, "expires_at", true),
+                (ISSUED_ATTR, "issued_at", false),
+                (LAST_SEEN_ATTR, "last_seen_at", false),
+            ] {
+                match request[name].as_i64() {
+                    Some(t) => {
+                        item.insert(attr.into(), json!({ "N": t.to_string() }));
+                    }
+                    None if required => return Err(format!("`{name}` is required (seconds)")),
+                    None => {}
+                }
+            }
+            Ok(json!({ "item": item }))
+        }
+        "emf" => Ok(match emf_problem(&request["line"], text("namespace")?) {
+            None => json!({"ok": true}),
+            Some(why) => json!({"ok": false, "why": why}),
+        }),
+        "doors" => Ok(json!({
+            "doors": Shape::ALL
+                .iter()
+                .map(|s| json!({"dir": s.dir(), "door": s.door().as_str()}))
+                .collect::<Vec<_>>()
+        })),
+        other => Err(format!("unknown op {other:?}")),
+    }
+}
+
+/// The table key of `token`, as the function derives it by default.
+fn key(token: &str) -> Result<String, String> {
+    let token = SessionToken::parse(token.as_bytes())
+        .map_err(|m| format!("the token is malformed: {}", m.describe()))?;
+    Ok(SessionKey::derive(&token, KeyScheme::Sha256)
+        .as_str()
+        .to_owned())
+}

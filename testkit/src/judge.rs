@@ -1,0 +1,273 @@
+//! The one judge of an answer: whether a response is in its front door's format, keeps
+//! the contract's promises, and is the answer wanted (for a sample event, what
+//! `events/expected.json` lists), with the op_id rules; and whether a request line is
+//! valid Embedded Metric Format.
+//!
+//! Why one: the Rust tests and every script (`e2e.py`, `sam_check.py`, `fault_soak.py`, the
+//! bench) judge answers, and a rule written in two languages drifts. The scripts ask the
+//! `judge` binary (`src/bin/judge.rs`), which answers with these functions.
+
+use get_session::FrontDoor;
+use serde_json::{json, Value};
+
+use crate::{check_contract, expected, read_answer, Shape};
+
+/// The answer a request must get.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Want {
+    /// `200 SessionInfo`: `{"username": ...}` for a live session, `{}` for none.
+    Session(Option<String>),
+    /// A `ResponseError` with this status and code.
+    Error { status: u16, code: String },
+}
+
+impl Want {
+    /// An entry of `events/expected.json` (`{"status", "username"?}` or `{"status",
+    /// "error_code"}`).
+    pub fn from_json(want: &Value) -> Result<Want, String> {
+        let status = want["status"]
+            .as_u64()
+            .and_then(|s| u16::try_from(s).ok())
+            .ok_or_else(|| format!("no status in {want}"))?;
+        match (want["error_code"].as_str(), want["username"].as_str()) {
+            (Some(code), None) => Ok(Want::Error {
+                status,
+                code: code.to_owned(),
+            }),
+            (None, user) if status == 200 => Ok(Want::Session(user.map(str::to_owned))),
+            _ => Err(format!("neither a session nor an error: {want}")),
+        }
+    }
+
+    /// What `events/expected.json` lists for the sample event `rel`.
+    pub fn of_sample(rel: &str) -> Result<Want, String> {
+        let all = expected();
+        let want = all
+            .get(rel)
+            .ok_or_else(|| format!("{rel} is not in events/expected.json"))?;
+        Want::from_json(want)
+    }
+}
+
+/// How an answer was judged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// The wanted answer, in its door's format, keeping every promise.
+    Right,
+    /// A `500` store error (this code), where the store was being broken on purpose: a
+    /// right answer to a failing store.
+    StoreError(String),
+    /// Anything else, and why.
+    Wrong(String),
+}
+
+impl Verdict {
+    /// `{"verdict": "right"}`, `{"verdict": "store_error", "error_code"}` or
+    /// `{"verdict": "wrong", "why"}`: the judge binary's answer.
+    pub fn to_json(&self) -> Value {
+        match self {
+            Verdict::Right => json!({"verdict": "right"}),
+            Verdict::StoreError(code) => json!({"verdict": "store_error", "error_code": code}),
+            Verdict::Wrong(why) => json!({"verdict": "wrong", "why": why}),
+        }
+    }
+}
+
+/// Judges `response`, the answer of front door `door` to a request that wanted `want`.
+/// `request_id` is the invocation's id where the caller knows it (an error's op_id must be
+/// it); where it does not, an error's op_id must be a UUID. With `store_failing`, a `500`
+/// store error carrying the op_id is [`Verdict::StoreError`] instead of wrong.
+pub fn judge(
+    door: FrontDoor,
+    response: &Value,
+    request_id: Option<&str>,
+    want: &Want,
+    store_failing: bool,
+) -> Verdict {
+    let answer = match read_answer(door, response) {
+        Ok(answer) => answer,
+        Err(why) => return Verdict::Wrong(why),
+    };
+    let op_id = match (request_id, answer.body["op_id"].as_str()) {
+        (Some(id), _) => id.to_owned(),
+        (None, Some(id)) if uuid::Uuid::parse_str(id).is_ok() => id.to_owned(),
+        (None, _) if answer.status == 200 => String::new(),
+        (None, other) => return Verdict::Wrong(format!("op_id {other:?} is not a UUID")),
+    };
+    let live_user = match want {
+        Want::Session(Some(user)) => user.as_str(),
+        _ => "",
+    };
+    if let Err(why) = check_contract(&answer, &op_id, live_user) {
+        return Verdict::Wrong(why);
+    }
+    let code = answer.body["error_code"].as_str();
+    let right = match want {
+        Want::Session(user) => {
+            let body = match user {
+                Some(user) => json!({ "username": user }),
+                None => json!({}),
+            };
+            answer.status == 200 && answer.body == body
+        }
+        Want::Error { status, code: want } => {
+            answer.status == *status && code == Some(want.as_str())
+        }
+    };
+    match code {
+        _ if right => Verdict::Right,
+        Some(code) if store_failing && answer.status == 500 && code.starts_with("session_") => {
+            Verdict::StoreError(code.to_owned())
+        }
+        _ => Verdict::Wrong(format!(
+            "wanted {want:?}, got {} {}",
+            answer.status, answer.body
+        )),
+    }
+}
+
+/// The front door of a sample event (`DIR/NAME.json`) or of its directory (`DIR`) under
+/// `events/`.
+pub fn door_of_sample(rel: &str) -> Result<FrontDoor, String> {
+    let dir = rel.split('/').next().unwrap_or_default();
+    Shape::of_dir(dir)
+        .map(Shape::door)
+        .ok_or_else(|| format!("events/{dir} is no front door's directory"))
+}
+
+/// Why `line` (a JSON request line) is not valid CloudWatch Embedded Metric Format in
+/// `namespace`, `None` where it is: a millisecond timestamp, at least one metric directive,
+/// every dimension a top-level string, every metric a top-level number with a known unit,
+/// and the limits (30 dimensions a set, 100 metrics a directive).
+pub fn emf_problem(line: &Value, namespace: &str) -> Option<String> {
+    let aws = &line["_aws"];
+    if !aws["Timestamp"]
+        .as_u64()
+        .is_some_and(|t| t > 1_600_000_000_000)
+    {
+        return Some("no millisecond Timestamp".into());
+    }
+    let directives = match aws["CloudWatchMetrics"].as_array() {
+        Some(d) if !d.is_empty() => d,
+        _ => return Some("no CloudWatchMetrics".into()),
+    };
+    if !line["function_name"].is_string() {
+        return Some("no function_name".into());
+    }
+    for d in directives {
+        if d["Namespace"] != namespace {
+            return Some(format!("namespace {} is not {namespace}", d["Namespace"]));
+        }
+        for set in d["Dimensions"].as_array().into_iter().flatten() {
+            let set = set.as_array().map(Vec::as_slice).unwrap_or_default();
+            if set.is_empty() || set.len() > 30 {
+                return Some(format!("a dimension set of {} names", set.len()));
+            }
+            for dim in set {
+                if !dim.as_str().is_some_and(|dim| line[dim].is_string()) {
+                    return Some(format!("dimension {dim} is not a top-level string"));
+                }
+            }
+        }
+        let metrics = d["Metrics"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        if metrics.is_empty() || metrics.len() > 100 {
+            return Some(format!("{} metrics in a directive", metrics.len()));
+        }
+        for m in metrics {
+            if !m["Name"]
+                .as_str()
+                .is_some_and(|name| line[name].is_number())
+            {
+                return Some(format!("metric {} is not a top-level number", m["Name"]));
+            }
+            if !["Count", "Milliseconds"].contains(&m["Unit"].as_str().unwrap_or_default()) {
+                return Some(format!("unit {}", m["Unit"]));
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v2(status: u16, body: Value) -> Value {
+        json!({
+            "statusCode": status,
+            "headers": {"content-type": "application/json", "cache-control": "no-store"},
+            "body": body.to_string(),
+            "isBase64Encoded": false,
+        })
+    }
+
+    const ID: &str = "2c1e0f7a-9d3b-4e5f-8a6b-1c2d3e4f5a6b";
+
+    #[test]
+    fn verdicts() {
+        let door = FrontDoor::PayloadV2;
+        let alice = Want::Session(Some("alice".into()));
+        let live = v2(200, json!({"username": "alice"}));
+        assert_eq!(judge(door, &live, None, &alice, false), Verdict::Right);
+        assert!(matches!(
+            judge(door, &live, None, &Want::Session(None), false),
+            Verdict::Wrong(_)
+        ));
+        // Another door's format is wrong, whatever the body.
+        assert!(matches!(
+            judge(FrontDoor::PayloadV1, &live, None, &alice, false),
+            Verdict::Wrong(_)
+        ));
+        let message = get_session::ApiError::MethodNotAllowed.message();
+        let error = |op_id: &str| {
+            v2(
+                405,
+                json!({"error_code": "method_not_allowed", "message": message, "op_id": op_id}),
+            )
+        };
+        let want = Want::Error {
+            status: 405,
+            code: "method_not_allowed".into(),
+        };
+        assert_eq!(
+            judge(door, &error(ID), Some(ID), &want, false),
+            Verdict::Right
+        );
+        assert_eq!(judge(door, &error(ID), None, &want, false), Verdict::Right);
+        assert!(matches!(
+            judge(door, &error("x"), None, &want, false),
+            Verdict::Wrong(_)
+        ));
+        let other = "0c1e0f7a-9d3b-4e5f-8a6b-1c2d3e4f5a6b";
+        assert!(matches!(
+            judge(door, &error(other), Some(ID), &want, false),
+            Verdict::Wrong(_)
+        ));
+        let store = get_session::ApiError::Store(get_session::StoreError::new(
+            get_session::Cause::Throttled,
+        ));
+        let failed = v2(
+            500,
+            json!({"error_code": store.code(), "message": store.message(), "op_id": ID}),
+        );
+        assert!(matches!(
+            judge(door, &failed, Some(ID), &alice, false),
+            Verdict::Wrong(_)
+        ));
+        assert_eq!(
+            judge(door, &failed, Some(ID), &alice, true),
+            Verdict::StoreError("session_store_throttled".into())
+        );
+    }
+
+    #[test]
+    fn every_sample_has_a_want() {
+        for rel in crate::fixture_files() {
+            Want::of_sample(&rel).unwrap();
+            door_of_sample(&rel).unwrap();
+        }
+    }
+}
