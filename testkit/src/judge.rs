@@ -141,9 +141,9 @@ pub fn door_of_sample(rel: &str) -> Result<FrontDoor, String> {
 /// and the limits (30 dimensions a set, 100 metrics a directive).
 pub fn emf_problem(line: &Value, namespace: &str) -> Option<String> {
     let aws = &line["_aws"];
-    if !aws["Timestamp"]
+    if aws["Timestamp"]
         .as_u64()
-        .is_some_and(|t| t > 1_600_000_000_000)
+        .is_none_or(|t| t <= 1_600_000_000_000)
     {
         return Some("no millisecond Timestamp".into());
     }
