@@ -41,44 +41,41 @@ pub mod field {
     pub const TOUCH_CAUSE: &str = "touch_cause";
 }
 
+/// How a request ended: every value the line's `outcome` takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// A live session was found (200 with a username).
+    Session,
+    /// No token was presented (200 `{}`).
+    NoToken,
+    /// A well-formed token that no stored session has (200 `{}`).
+    Unknown,
+    /// A stored session past its `expires_at` (200 `{}`).
+    Expired,
+    /// A stored session unused for longer than the idle timeout (200 `{}`).
+    Idle,
+    /// A stored session issued before `SESSION_NOT_BEFORE` (200 `{}`).
+    NotBefore,
+    /// The request was refused (4xx).
+    Rejected,
+    /// The function failed to answer it (5xx, or no answer at all).
+    Error,
+}
+
 vocabulary! {
-    /// How a request ended: every value the line's `outcome` takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-    pub enum Outcome {
-        /// A live session was found (200 with a username).
-        Session,
-        /// No token was presented (200 `{}`).
-        NoToken,
-        /// A well-formed token that no stored session has (200 `{}`).
-        Unknown,
-        /// A stored session past its `expires_at` (200 `{}`).
-        Expired,
-        /// A stored session unused for longer than the idle timeout (200 `{}`).
-        Idle,
-        /// A stored session issued before `SESSION_NOT_BEFORE` (200 `{}`).
-        NotBefore,
-        /// The request was refused (4xx).
-        Rejected,
-        /// The function failed to answer it (5xx, or no answer at all).
-        Error,
+    Outcome {
+        Session => "session",
+        NoToken => "no_token",
+        Unknown => "unknown",
+        Expired => "expired",
+        Idle => "idle",
+        NotBefore => "not_before",
+        Rejected => "rejected",
+        Error => "error",
     }
 }
 
-impl Outcome {
-    /// Stable name for the line and the `requests` metric's dimension.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Session => "session",
-            Outcome::NoToken => "no_token",
-            Outcome::Unknown => "unknown",
-            Outcome::Expired => "expired",
-            Outcome::Idle => "idle",
-            Outcome::NotBefore => "not_before",
-            Outcome::Rejected => "rejected",
-            Outcome::Error => "error",
-        }
-    }
-}
+impl Outcome {}
 
 /// One request's line. `None` fields are left out of it.
 #[derive(Debug, Clone, PartialEq)]

@@ -84,13 +84,19 @@ fn is_token_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/')
 }
 
+/// Where a token was found, in the order the sources are tried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Header,
+    Bearer,
+    Cookie,
+}
+
 vocabulary! {
-    /// Where a token was found, in the order the sources are tried.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-    pub enum Source {
-        Header,
-        Bearer,
-        Cookie,
+    Source {
+        Header => "header",
+        Bearer => "bearer",
+        Cookie => "cookie",
     }
 }
 
@@ -112,15 +118,6 @@ impl Source {
         }
     }
 
-    /// Stable snake_case name for logs.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Source::Header => "header",
-            Source::Bearer => "bearer",
-            Source::Cookie => "cookie",
-        }
-    }
-
     /// What a person calls it, for messages.
     pub fn describe(self) -> &'static str {
         match self {
@@ -131,15 +128,23 @@ impl Source {
     }
 }
 
+/// Why a present token was rejected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Malformed {
+    Empty,
+    TooLong,
+    BadCharacter,
+    BadEncoding,
+    Conflicting,
+}
+
 vocabulary! {
-    /// Why a present token was rejected.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-    pub enum Malformed {
-        Empty,
-        TooLong,
-        BadCharacter,
-        BadEncoding,
-        Conflicting,
+    Malformed {
+        Empty => "empty",
+        TooLong => "too_long",
+        BadCharacter => "bad_character",
+        BadEncoding => "bad_encoding",
+        Conflicting => "conflicting",
     }
 }
 
@@ -154,17 +159,6 @@ impl Malformed {
             }
             Malformed::BadEncoding => "its percent-encoding is invalid",
             Malformed::Conflicting => "it is given more than once with different values",
-        }
-    }
-
-    /// Stable name for logs.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Malformed::Empty => "empty",
-            Malformed::TooLong => "too_long",
-            Malformed::BadCharacter => "bad_character",
-            Malformed::BadEncoding => "bad_encoding",
-            Malformed::Conflicting => "conflicting",
         }
     }
 }

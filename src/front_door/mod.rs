@@ -40,20 +40,28 @@ mod response;
 
 pub use response::FrontDoorResponse;
 
+/// The AWS service, and payload format, an invocation came through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FrontDoor {
+    /// Payload format 1.0: API Gateway REST API, or an HTTP API route using payload 1.0.
+    PayloadV1,
+    /// Payload format 2.0: API Gateway HTTP API, Lambda Function URLs.
+    PayloadV2,
+    /// An Application Load Balancer target group (multi-value headers on or off).
+    Alb,
+    /// A VPC Lattice target group, Lambda event structure version 1.
+    LatticeV1,
+    /// A VPC Lattice target group, Lambda event structure version 2.
+    LatticeV2,
+}
+
 vocabulary! {
-    /// The AWS service, and payload format, an invocation came through.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-    pub enum FrontDoor {
-        /// Payload format 1.0: API Gateway REST API, or an HTTP API route using payload 1.0.
-        PayloadV1,
-        /// Payload format 2.0: API Gateway HTTP API, Lambda Function URLs.
-        PayloadV2,
-        /// An Application Load Balancer target group (multi-value headers on or off).
-        Alb,
-        /// A VPC Lattice target group, Lambda event structure version 1.
-        LatticeV1,
-        /// A VPC Lattice target group, Lambda event structure version 2.
-        LatticeV2,
+    FrontDoor {
+        PayloadV1 => "payload_v1",
+        PayloadV2 => "payload_v2",
+        Alb => "alb",
+        LatticeV1 => "vpc_lattice_v1",
+        LatticeV2 => "vpc_lattice_v2",
     }
 }
 
@@ -156,46 +164,32 @@ impl FrontDoor {
             None
         }
     }
+}
 
-    /// Stable name for logs and the `requests` metric's dimension.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FrontDoor::PayloadV1 => "payload_v1",
-            FrontDoor::PayloadV2 => "payload_v2",
-            FrontDoor::Alb => "alb",
-            FrontDoor::LatticeV1 => "vpc_lattice_v1",
-            FrontDoor::LatticeV2 => "vpc_lattice_v2",
-        }
-    }
+/// Why an event of a known shape is not an HTTP request (a field of the wrong type).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unreadable {
+    /// The method is missing, not a string, or not an HTTP token.
+    Method,
+    /// `headers` is not an object of the front door's values (strings or null; VPC
+    /// Lattice version 2: lists of them).
+    Headers,
+    /// `multiValueHeaders` is not an object of arrays of strings.
+    MultiValueHeaders,
+    /// `cookies` is not an array of strings.
+    Cookies,
 }
 
 vocabulary! {
-    /// Why an event of a known shape is not an HTTP request (a field of the wrong type).
-    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-    pub enum Unreadable {
-        /// The method is missing, not a string, or not an HTTP token.
-        Method,
-        /// `headers` is not an object of the front door's values (strings or null; VPC
-        /// Lattice version 2: lists of them).
-        Headers,
-        /// `multiValueHeaders` is not an object of arrays of strings.
-        MultiValueHeaders,
-        /// `cookies` is not an array of strings.
-        Cookies,
+    Unreadable {
+        Method => "bad_method",
+        Headers => "bad_headers",
+        MultiValueHeaders => "bad_multi_value_headers",
+        Cookies => "bad_cookies",
     }
 }
 
-impl Unreadable {
-    /// Stable name for logs.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Unreadable::Method => "bad_method",
-            Unreadable::Headers => "bad_headers",
-            Unreadable::MultiValueHeaders => "bad_multi_value_headers",
-            Unreadable::Cookies => "bad_cookies",
-        }
-    }
-}
+impl Unreadable {}
 
 /// The HTTP request an event carries, as the token rules need it: the method, and every
 /// value received of the header fields it was read for (a repeated header is several

@@ -57,72 +57,105 @@ pub enum Touched {
 /// The whole store budget of one request (the read, and a touch after it).
 pub use sdk::OPERATION_TIMEOUT as REQUEST_BUDGET;
 
+/// The kinds of store failure a client can tell apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreFailure {
+    /// Unreachable, timed out, or answering with a server error or an unreadable response.
+    Unavailable,
+    /// Throttled, and still throttled after the retries.
+    Throttled,
+    /// The table is missing, access is denied, or the request was refused as invalid.
+    Misconfigured,
+    /// A stored item lacks `username`/`expires_at`, or has one of its attributes with the
+    /// wrong type or out of range.
+    RecordInvalid,
+}
+
 vocabulary! {
-    /// The kinds of store failure a client can tell apart.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-    pub enum StoreFailure {
-        /// Unreachable, timed out, or answering with a server error or an unreadable response.
+    StoreFailure {
         Unavailable,
-        /// Throttled, and still throttled after the retries.
         Throttled,
-        /// The table is missing, access is denied, or the request was refused as invalid.
         Misconfigured,
-        /// A stored item lacks `username`/`expires_at`, or has one of its attributes with the
-        /// wrong type or out of range.
         RecordInvalid,
     }
 }
 
+/// Why a lookup failed, precisely enough for an operator, and nothing secret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cause {
+    /// The whole call (retries included) ran out of time.
+    Timeout,
+    /// No connection within the connect timeout.
+    ConnectTimeout,
+    /// The connection was refused, reset or broken.
+    ConnectionFailed,
+    /// The request could not be sent for another reason (TLS, DNS, ...).
+    DispatchFailure,
+    /// An answer came but could not be read (truncated, not JSON, wrong content type).
+    UnreadableResponse,
+    /// DynamoDB answered with a server error (5xx) or an unrecognised error code.
+    ServerError,
+    /// DynamoDB throttled every attempt.
+    Throttled,
+    /// The table does not exist (in this account, region or endpoint).
+    TableNotFound,
+    /// The function's role may not read the table.
+    AccessDenied,
+    /// The credentials were rejected (unknown, expired, bad signature).
+    CredentialsRejected,
+    /// No credentials could be found.
+    NoCredentials,
+    /// The request could not be built: no endpoint for it (no region is configured).
+    EndpointUnresolved,
+    /// DynamoDB refused the request as invalid (for example a key schema mismatch).
+    RequestRejected,
+    /// The stored item has no `username`.
+    UsernameMissing,
+    /// The stored `username` is the empty string.
+    UsernameEmpty,
+    /// The stored `username` is not a string.
+    UsernameNotString,
+    /// The stored item has no `expires_at`.
+    ExpiresAtMissing,
+    /// The stored `expires_at` is not a number.
+    ExpiresAtNotNumber,
+    /// The stored `expires_at` is a number but not epoch seconds in range.
+    ExpiresAtNotEpoch,
+    /// The stored `issued_at` is not a number.
+    IssuedAtNotNumber,
+    /// The stored `issued_at` is a number but not epoch seconds in range.
+    IssuedAtNotEpoch,
+    /// The stored `last_seen_at` is not a number.
+    LastSeenAtNotNumber,
+    /// The stored `last_seen_at` is a number but not epoch seconds in range.
+    LastSeenAtNotEpoch,
+}
+
 vocabulary! {
-    /// Why a lookup failed, precisely enough for an operator, and nothing secret.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-    pub enum Cause {
-        /// The whole call (retries included) ran out of time.
-        Timeout,
-        /// No connection within the connect timeout.
-        ConnectTimeout,
-        /// The connection was refused, reset or broken.
-        ConnectionFailed,
-        /// The request could not be sent for another reason (TLS, DNS, ...).
-        DispatchFailure,
-        /// An answer came but could not be read (truncated, not JSON, wrong content type).
-        UnreadableResponse,
-        /// DynamoDB answered with a server error (5xx) or an unrecognised error code.
-        ServerError,
-        /// DynamoDB throttled every attempt.
-        Throttled,
-        /// The table does not exist (in this account, region or endpoint).
-        TableNotFound,
-        /// The function's role may not read the table.
-        AccessDenied,
-        /// The credentials were rejected (unknown, expired, bad signature).
-        CredentialsRejected,
-        /// No credentials could be found.
-        NoCredentials,
-        /// The request could not be built: no endpoint for it (no region is configured).
-        EndpointUnresolved,
-        /// DynamoDB refused the request as invalid (for example a key schema mismatch).
-        RequestRejected,
-        /// The stored item has no `username`.
-        UsernameMissing,
-        /// The stored `username` is the empty string.
-        UsernameEmpty,
-        /// The stored `username` is not a string.
-        UsernameNotString,
-        /// The stored item has no `expires_at`.
-        ExpiresAtMissing,
-        /// The stored `expires_at` is not a number.
-        ExpiresAtNotNumber,
-        /// The stored `expires_at` is a number but not epoch seconds in range.
-        ExpiresAtNotEpoch,
-        /// The stored `issued_at` is not a number.
-        IssuedAtNotNumber,
-        /// The stored `issued_at` is a number but not epoch seconds in range.
-        IssuedAtNotEpoch,
-        /// The stored `last_seen_at` is not a number.
-        LastSeenAtNotNumber,
-        /// The stored `last_seen_at` is a number but not epoch seconds in range.
-        LastSeenAtNotEpoch,
+    Cause {
+        Timeout => "timeout",
+        ConnectTimeout => "connect_timeout",
+        ConnectionFailed => "connection_failed",
+        DispatchFailure => "dispatch_failure",
+        UnreadableResponse => "unreadable_response",
+        ServerError => "server_error",
+        Throttled => "throttled",
+        TableNotFound => "table_not_found",
+        AccessDenied => "access_denied",
+        CredentialsRejected => "credentials_rejected",
+        NoCredentials => "no_credentials",
+        EndpointUnresolved => "endpoint_unresolved",
+        RequestRejected => "request_rejected",
+        UsernameMissing => "username_missing",
+        UsernameEmpty => "username_empty",
+        UsernameNotString => "username_not_string",
+        ExpiresAtMissing => "expires_at_missing",
+        ExpiresAtNotNumber => "expires_at_not_number",
+        ExpiresAtNotEpoch => "expires_at_not_epoch",
+        IssuedAtNotNumber => "issued_at_not_number",
+        IssuedAtNotEpoch => "issued_at_not_epoch",
+        LastSeenAtNotNumber => "last_seen_at_not_number",
+        LastSeenAtNotEpoch => "last_seen_at_not_epoch",
     }
 }
 
@@ -139,36 +172,6 @@ impl Cause {
             UsernameMissing | UsernameEmpty | UsernameNotString | ExpiresAtMissing
             | ExpiresAtNotNumber | ExpiresAtNotEpoch | IssuedAtNotNumber | IssuedAtNotEpoch
             | LastSeenAtNotNumber | LastSeenAtNotEpoch => StoreFailure::RecordInvalid,
-        }
-    }
-
-    /// Stable snake_case code for logs.
-    pub fn as_str(self) -> &'static str {
-        use Cause::*;
-        match self {
-            Timeout => "timeout",
-            ConnectTimeout => "connect_timeout",
-            ConnectionFailed => "connection_failed",
-            DispatchFailure => "dispatch_failure",
-            UnreadableResponse => "unreadable_response",
-            ServerError => "server_error",
-            Throttled => "throttled",
-            TableNotFound => "table_not_found",
-            AccessDenied => "access_denied",
-            CredentialsRejected => "credentials_rejected",
-            NoCredentials => "no_credentials",
-            EndpointUnresolved => "endpoint_unresolved",
-            RequestRejected => "request_rejected",
-            UsernameMissing => "username_missing",
-            UsernameEmpty => "username_empty",
-            UsernameNotString => "username_not_string",
-            ExpiresAtMissing => "expires_at_missing",
-            ExpiresAtNotNumber => "expires_at_not_number",
-            IssuedAtNotNumber => "issued_at_not_number",
-            IssuedAtNotEpoch => "issued_at_not_epoch",
-            LastSeenAtNotNumber => "last_seen_at_not_number",
-            LastSeenAtNotEpoch => "last_seen_at_not_epoch",
-            ExpiresAtNotEpoch => "expires_at_not_epoch",
         }
     }
 }
