@@ -35,7 +35,8 @@ pub struct Config {
     /// `SESSION_NOT_BEFORE` (Unix seconds; unset: off): README, "Session policy".
     pub policy: Policy,
     /// `SESSION_TOUCH`: `false` (default) or `true`: a read of a live session whose
-    /// `last_seen_at` is missing or older than a minute sets it to now (one
+    /// `last_seen_at` is missing or older than the touch interval (a minute, or a quarter of
+    /// the idle timeout where shorter: `session::touch_interval`) sets it to now (one
     /// conditional `UpdateItem`). Needs the idle timeout.
     pub touch: bool,
 }

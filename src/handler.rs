@@ -166,7 +166,7 @@ impl<S: SessionStore> SessionEndpoint<S> {
             return (Ok(Resolved::Ended(ended)), observed);
         }
         if let Some(idle_timeout) = self.touch_idle_timeout {
-            if record.touch_due(now) {
+            if record.touch_due(now, idle_timeout) {
                 // The answer never waits on the write beyond the request's store budget,
                 // and never depends on it.
                 let left = REQUEST_BUDGET.saturating_sub(started.elapsed());

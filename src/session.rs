@@ -83,8 +83,18 @@ pub struct Policy {
     pub not_before: Option<i64>,
 }
 
-/// How stale `last_seen_at` may be before a read with `SESSION_TOUCH` on writes it again.
-pub const TOUCH_INTERVAL: i64 = 60;
+/// The longest a read with `SESSION_TOUCH` on lets `last_seen_at` grow stale before it
+/// writes it again ([`touch_interval`]).
+pub const MAX_TOUCH_INTERVAL: i64 = 60;
+
+/// How stale `last_seen_at` may be before a read with `SESSION_TOUCH` on writes it again,
+/// under `idle_timeout`: a minute, or a quarter of the timeout where that is shorter. So a
+/// session used more often than every `idle_timeout - touch_interval` seconds (three
+/// quarters of the timeout at least) always stays alive, whatever timeout init accepts,
+/// and a client polling every second costs at most one write a minute.
+pub fn touch_interval(idle_timeout: u32) -> i64 {
+    i64::from(idle_timeout / 4).min(MAX_TOUCH_INTERVAL)
+}
 
 /// Which rule ended a stored session that is no longer live (a live one has none: see
 /// [`SessionRecord::ended_at`], so "ended, but live" cannot be said).
@@ -129,12 +139,13 @@ impl SessionRecord {
         None
     }
 
-    /// Whether a read at `now` should record activity (with `SESSION_TOUCH`): the idle
-    /// timer has not started, or `last_seen_at` is more than [`TOUCH_INTERVAL`] old. A
-    /// client polling every second so costs one write a minute.
-    pub fn touch_due(&self, now: i64) -> bool {
+    /// Whether a read at `now` should record activity (with `SESSION_TOUCH`, under
+    /// `idle_timeout`): the idle timer has not started, or `last_seen_at` is more than
+    /// [`touch_interval`] old.
+    pub fn touch_due(&self, now: i64, idle_timeout: u32) -> bool {
+        let interval = touch_interval(idle_timeout);
         self.last_seen_at
-            .is_none_or(|seen| now.saturating_sub(seen) > TOUCH_INTERVAL)
+            .is_none_or(|seen| now.saturating_sub(seen) > interval)
     }
 }
 
@@ -238,21 +249,59 @@ mod tests {
         );
     }
 
-    /// A client polling every second for 1,000 seconds: about 17 writes (one a minute).
+    /// A client polling every second for 1,000 seconds under a 30-minute timeout: about 17
+    /// writes (one a minute).
     #[test]
     fn polling_every_second_touches_once_a_minute() {
         let mut rec = record(i64::MAX, Some(0), None);
         let mut writes = 0;
         for now in 0..1000 {
-            if rec.touch_due(now) {
+            if rec.touch_due(now, 1800) {
                 rec.last_seen_at = Some(now);
                 writes += 1;
             }
         }
         assert_eq!(writes, 17);
-        assert!(!record(0, None, Some(100)).touch_due(160));
-        assert!(record(0, None, Some(100)).touch_due(161));
-        assert!(record(0, None, None).touch_due(0));
+        assert!(!record(0, None, Some(100)).touch_due(160, 1800));
+        assert!(record(0, None, Some(100)).touch_due(161, 1800));
+        assert!(record(0, None, None).touch_due(0, 1800));
+    }
+
+    /// Touch keeps a used session alive under every idle timeout init accepts (1 s to
+    /// u32::MAX; here 2 s to two days, and the largest): a client reading every
+    /// `idle - touch_interval(idle) - 1` seconds (every second for the shortest) for three
+    /// timeouts never finds its session idle. (With a fixed one-minute interval, any timeout
+    /// of a minute or less ended a polled session.)
+    #[test]
+    fn touch_keeps_a_used_session_alive_under_every_timeout() {
+        let idles = (2..=600)
+            .chain((601..=172_800).step_by(997))
+            .chain([u32::MAX]);
+        for idle in idles {
+            let policy = Policy {
+                idle_timeout: Some(idle),
+                not_before: None,
+            };
+            let period = (i64::from(idle) - touch_interval(idle) - 1).max(1);
+            let mut rec = record(i64::MAX, Some(0), Some(0));
+            let mut now = 0;
+            for _ in 0..(3 * i64::from(idle.min(4000)) / period).max(3) {
+                now += period;
+                assert_eq!(
+                    rec.ended_at(now, &policy),
+                    None,
+                    "idle {idle}, period {period}, at {now}"
+                );
+                if rec.touch_due(now, idle) {
+                    rec.last_seen_at = Some(now);
+                }
+            }
+        }
+        // The shortest timeout, 1 s: reads within the second keep it (each second's first
+        // read writes).
+        assert_eq!(touch_interval(1), 0);
+        assert!(record(0, None, Some(10)).touch_due(11, 1));
+        assert!(!record(0, None, Some(10)).touch_due(10, 1));
     }
 
     #[test]

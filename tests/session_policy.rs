@@ -144,6 +144,30 @@ async fn not_before_ends_every_session_issued_earlier() {
     );
 }
 
+/// A short idle timeout (4 s, as init accepts) with touch on: a client reading every
+/// second for twice the timeout keeps its session alive, and `last_seen_at` moves with it.
+/// (With a fixed one-minute touch interval, the session went idle after 4 s.)
+#[tokio::test]
+#[ignore = "needs a local DynamoDB: scripts/test"]
+async fn touch_keeps_a_session_alive_under_a_short_idle_timeout() {
+    logs();
+    let client = client(&endpoint()).await;
+    let table = new_table(&client).await;
+    let settings = [("SESSION_IDLE_TIMEOUT", "4s"), ("SESSION_TOUCH", "true")];
+    let app = app(&client, &config(&table, &settings));
+    put(&client, &table, &[(LAST_SEEN_ATTR, n(unix_now()))]).await;
+    let started = unix_now();
+    while unix_now() < started + 8 {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let (answer, line) = get(&app).await;
+        assert_eq!(answer.parts(), live(), "{line}");
+    }
+    let Some(AttributeValue::N(seen)) = last_seen(&client, &table).await else {
+        panic!("last_seen_at is written");
+    };
+    assert!(seen.parse::<i64>().unwrap() >= started + 4, "{seen}");
+}
+
 #[tokio::test]
 #[ignore = "needs a local DynamoDB: scripts/test"]
 async fn touch_records_reads_without_ever_reviving_creating_or_going_back() {
