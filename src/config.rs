@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-use crate::session::{KeyScheme, Policy};
+use crate::session::{unix_now, KeyScheme, Policy, MAX_CLOCK_AHEAD};
 use crate::token::CookieName;
 
 /// Validated settings.
@@ -205,18 +205,25 @@ impl Env<'_> {
             .transpose()
     }
 
+    /// A time in whole Unix seconds, at most [`MAX_CLOCK_AHEAD`] ahead of the clock: a
+    /// cut-off in the future would end every session, new logins included, until then.
     fn not_before(&self) -> Result<Option<i64>, ConfigError> {
-        self.get("SESSION_NOT_BEFORE")
-            .map(|v| {
-                v.parse::<i64>()
-                    .ok()
-                    .filter(|t| (0..=MAX_EPOCH).contains(t))
-                    .ok_or_else(|| ConfigError {
-                        variable: "SESSION_NOT_BEFORE",
-                        problem: "must be a time in whole Unix seconds (such as 1767225600), from 0 to 253402300799".into(),
-                    })
-            })
-            .transpose()
+        let Some(v) = self.get("SESSION_NOT_BEFORE") else {
+            return Ok(None);
+        };
+        let error = |problem: &str| ConfigError {
+            variable: "SESSION_NOT_BEFORE",
+            problem: problem.into(),
+        };
+        let t = v
+            .parse::<i64>()
+            .ok()
+            .filter(|t| (0..=MAX_EPOCH).contains(t))
+            .ok_or_else(|| error("must be a time in whole Unix seconds (such as 1767225600), from 0 to 253402300799"))?;
+        if t.saturating_sub(unix_now()) > MAX_CLOCK_AHEAD {
+            return Err(error("is more than 5 minutes in the future: it would end every session, new logins included, until then; set it to the time from which sessions stay valid (now, or earlier)"));
+        }
+        Ok(Some(t))
     }
 }
 
@@ -373,7 +380,13 @@ mod tests {
             let e = config(&[base, ("SESSION_IDLE_TIMEOUT", bad)]).unwrap_err();
             assert_eq!(e.variable, "SESSION_IDLE_TIMEOUT", "{bad}");
         }
-        for bad in ["-1", "1.5", "soon", "253402300800", "1e9"] {
+        let in_an_hour = (unix_now() + 3600).to_string();
+        let in_a_minute = (unix_now() + 60).to_string();
+        let ok = config(&[base, ("SESSION_NOT_BEFORE", &in_a_minute)]).unwrap();
+        assert!(ok.policy.not_before.is_some());
+        let e = config(&[base, ("SESSION_NOT_BEFORE", &in_an_hour)]).unwrap_err();
+        assert!(e.problem.contains("in the future"), "{e}");
+        for bad in ["-1", "1.5", "soon", "253402300800", "1e9", "4102444800"] {
             let e = config(&[base, ("SESSION_NOT_BEFORE", bad)]).unwrap_err();
             assert_eq!(e.variable, "SESSION_NOT_BEFORE", "{bad}");
         }

@@ -162,6 +162,9 @@ impl<S: SessionStore> SessionEndpoint<S> {
             Ok(Some(record)) => record,
         };
         let now = unix_now();
+        if let Some(bad) = record.implausible_at(now) {
+            return (Err(ApiError::Store(StoreError::new(bad.into()))), observed);
+        }
         if let Some(ended) = record.ended_at(now, &self.policy) {
             return (Ok(Resolved::Ended(ended)), observed);
         }

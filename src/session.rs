@@ -83,6 +83,29 @@ pub struct Policy {
     pub not_before: Option<i64>,
 }
 
+/// How far ahead of the function's clock a stored `issued_at` or `last_seen_at` may be
+/// (clocks differ a little between hosts; more is a bug, such as milliseconds written as
+/// seconds), and how far ahead `SESSION_NOT_BEFORE` may be at init.
+pub const MAX_CLOCK_AHEAD: i64 = 5 * 60;
+
+/// The furthest ahead a stored `expires_at` may be: ten years (3,653 days). Further is a
+/// bug (milliseconds written as seconds), not a session.
+pub const MAX_LIFETIME: i64 = 3653 * 86_400;
+
+/// A stored time that cannot be right at the function's `now`: the session is refused as
+/// an invalid record (500 `session_record_invalid`, loud in the store-errors alarm) rather
+/// than trusted (a millisecond `expires_at` would never expire; a millisecond `last_seen_at`
+/// would never go idle).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Implausible {
+    /// `expires_at` is more than [`MAX_LIFETIME`] ahead.
+    ExpiresAtTooFar,
+    /// `issued_at` is more than [`MAX_CLOCK_AHEAD`] ahead.
+    IssuedAtInFuture,
+    /// `last_seen_at` is more than [`MAX_CLOCK_AHEAD`] ahead.
+    LastSeenAtInFuture,
+}
+
 /// The longest a read with `SESSION_TOUCH` on lets `last_seen_at` grow stale before it
 /// writes it again ([`touch_interval`]).
 pub const MAX_TOUCH_INTERVAL: i64 = 60;
@@ -116,6 +139,21 @@ impl SessionRecord {
             expires_at,
             issued_at: None,
             last_seen_at: None,
+        }
+    }
+
+    /// The first of the record's times that cannot be right at `now`, if any: checked
+    /// before any rule judges them.
+    pub fn implausible_at(&self, now: i64) -> Option<Implausible> {
+        let ahead = |t: i64, limit: i64| t.saturating_sub(now) > limit;
+        if ahead(self.expires_at, MAX_LIFETIME) {
+            Some(Implausible::ExpiresAtTooFar)
+        } else if self.issued_at.is_some_and(|t| ahead(t, MAX_CLOCK_AHEAD)) {
+            Some(Implausible::IssuedAtInFuture)
+        } else if self.last_seen_at.is_some_and(|t| ahead(t, MAX_CLOCK_AHEAD)) {
+            Some(Implausible::LastSeenAtInFuture)
+        } else {
+            None
         }
     }
 
@@ -311,6 +349,41 @@ mod tests {
         assert_eq!(state(99), None);
         assert_eq!(state(100), Some(Ended::Expired));
         assert_eq!(state(101), Some(Ended::Expired));
+    }
+
+    #[test]
+    fn implausible_times_and_their_bounds() {
+        let now = 1_700_000_000;
+        let ok = record(now + MAX_LIFETIME, Some(now + 300), Some(now + 300));
+        assert_eq!(ok.implausible_at(now), None);
+        let cases = [
+            (
+                record(now + MAX_LIFETIME + 1, None, None),
+                Implausible::ExpiresAtTooFar,
+            ),
+            // Milliseconds written as seconds.
+            (record(now * 1000, None, None), Implausible::ExpiresAtTooFar),
+            (
+                record(now + 60, Some(now + 301), None),
+                Implausible::IssuedAtInFuture,
+            ),
+            (
+                record(now + 60, None, Some(now * 1000)),
+                Implausible::LastSeenAtInFuture,
+            ),
+            (
+                record(i64::MAX, Some(i64::MAX), Some(i64::MAX)),
+                Implausible::ExpiresAtTooFar,
+            ),
+        ];
+        for (rec, want) in cases {
+            assert_eq!(rec.implausible_at(now), Some(want), "{rec:?}");
+        }
+        // Times in the past are never implausible (expiry and idleness judge them).
+        assert_eq!(
+            record(i64::MIN, Some(i64::MIN), Some(0)).implausible_at(now),
+            None
+        );
     }
 
     #[test]

@@ -100,6 +100,11 @@ fn session_policy_settings_that_make_no_sense_stop_init_naming_the_variable() {
             "SESSION_NOT_BEFORE",
         ),
         (&[("SESSION_NOT_BEFORE", "-1")][..], "SESSION_NOT_BEFORE"),
+        // 2100-01-01: a cut-off in the future would end every session until then.
+        (
+            &[("SESSION_NOT_BEFORE", "4102444800")][..],
+            "SESSION_NOT_BEFORE",
+        ),
         (&[("SESSION_TOUCH", "true")][..], "SESSION_TOUCH"),
         (
             &[

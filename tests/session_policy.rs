@@ -144,6 +144,54 @@ async fn not_before_ends_every_session_issued_earlier() {
     );
 }
 
+/// Stored times that cannot be right are refused, not trusted: milliseconds written as
+/// seconds (`expires_at`, `last_seen_at`) or a time well ahead of the clock answer 500
+/// `session_record_invalid` with the attribute named in the line's cause, in every door.
+/// (They answered `200 alice`: a session that never expired or never went idle.)
+#[tokio::test]
+#[ignore = "needs a local DynamoDB: scripts/test"]
+async fn implausible_times_are_an_invalid_record() {
+    logs();
+    let client = client(&endpoint()).await;
+    let table = new_table(&client).await;
+    let app = app(&client, &config(&table, &[("SESSION_IDLE_TIMEOUT", "30m")]));
+    let now = unix_now();
+    let cases: [(&[(&str, AttributeValue)], &str); 5] = [
+        (&[(EXPIRES_ATTR, n(now * 1000))], "expires_at_too_far"),
+        (
+            &[(EXPIRES_ATTR, n(now + 3654 * 86_400))],
+            "expires_at_too_far",
+        ),
+        (&[(ISSUED_ATTR, n(now + 3600))], "issued_at_in_future"),
+        (&[(LAST_SEEN_ATTR, n(now * 1000))], "last_seen_at_in_future"),
+        (
+            &[(LAST_SEEN_ATTR, n(format!("{}e3", now)))],
+            "last_seen_at_in_future",
+        ),
+    ];
+    for (extra, cause) in cases {
+        put(&client, &table, extra).await;
+        for &shape in Shape::ALL {
+            let op_id = invocation_id();
+            let event = shape.event("GET", &[("x-dr-session", TOKEN)]);
+            let answer = invoke(&app, &event, &op_id).await;
+            assert_error(&answer, 500, "session_record_invalid", &op_id);
+            let line = log_lines(&op_id).pop().expect("one request line");
+            assert_eq!(line["cause"], cause, "{extra:?}");
+        }
+    }
+    // Within the bounds: a few minutes of clock skew, a ten-year session.
+    put(
+        &client,
+        &table,
+        &[(ISSUED_ATTR, n(now + 200)), (LAST_SEEN_ATTR, n(now + 200))],
+    )
+    .await;
+    assert_eq!(get(&app).await.0.parts(), live());
+    put(&client, &table, &[(EXPIRES_ATTR, n(now + 3652 * 86_400))]).await;
+    assert_eq!(get(&app).await.0.parts(), live());
+}
+
 /// A short idle timeout (4 s, as init accepts) with touch on: a client reading every
 /// second for twice the timeout keeps its session alive, and `last_seen_at` moves with it.
 /// (With a fixed one-minute touch interval, the session went idle after 4 s.)

@@ -186,6 +186,71 @@ async fn list_and_revoke_every_session_of_a_user() {
     }
 }
 
+/// `show` and `list` judge stored times exactly as the function does: an exponent or a
+/// fraction is the same number (`2e9` is 2033, not invalid; `1.9e9` is 2030, not 1970), and
+/// a time that cannot be right (milliseconds) is `invalid (its cause)`, never printed as a
+/// live session.
+#[tokio::test]
+#[ignore = "needs a local DynamoDB: scripts/test"]
+async fn show_and_list_judge_times_as_the_function_does() {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    let client = client(&endpoint()).await;
+    let table = new_table(&client).await;
+    let now = unix_now();
+    let n = |v: String| AttributeValue::N(v);
+    let cases = [
+        (
+            "times-exponent-token-0123456789abcdef",
+            n("2e9".into()),
+            "live",
+            200,
+        ),
+        (
+            "times-fraction-token-0123456789abcdef",
+            n("1.9e9".into()),
+            "live",
+            200,
+        ),
+        (
+            "times-millis-token-0123456789abcdefgh",
+            n((now * 1000).to_string()),
+            "invalid (expires_at_too_far)",
+            500,
+        ),
+    ];
+    let app = app(&client, &config(&table, &[]));
+    for (token, expires_at, state, status) in &cases {
+        let attrs = [
+            (USERNAME_ATTR, AttributeValue::S("dana".into())),
+            (EXPIRES_ATTR, expires_at.clone()),
+        ];
+        put_raw(&client, &table, key(token).as_str(), &attrs).await;
+        let out = sessionctl(Some(&table), &["show", token], None);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let shown = text(&out.stdout);
+        assert!(
+            shown.contains(&format!("state:        {state}\n")),
+            "{token}: {shown}"
+        );
+        // The function's answer agrees.
+        let event = Shape::HttpV2.event("GET", &[("x-dr-session", token)]);
+        let answer = invoke(&app, &event, &invocation_id()).await;
+        assert_eq!(answer.status, *status, "{token}: {}", answer.body);
+    }
+    let out = sessionctl(Some(&table), &["list", "dana"], None);
+    let listing = text(&out.stdout);
+    let mut states: Vec<&str> = listing
+        .lines()
+        .map(|l| l.rsplit("  ").next().unwrap())
+        .collect();
+    states.sort();
+    assert_eq!(
+        states,
+        ["invalid (expires_at_too_far)", "live", "live"],
+        "{listing}"
+    );
+}
+
 #[tokio::test]
 #[ignore = "needs a local DynamoDB: scripts/test"]
 async fn a_table_without_the_index_is_named_in_the_error() {

@@ -175,7 +175,7 @@ fn record_from_item(item: &HashMap<String, AttributeValue>) -> Result<SessionRec
 /// time here errs towards ending a session, never extending it (`issued_at` and
 /// `last_seen_at` become earlier; `expires_at` too). A value outside i64 (38 digits, say)
 /// is no time at all: the record is invalid.
-fn parse_epoch_seconds(n: &str) -> Option<i64> {
+pub fn parse_epoch_seconds(n: &str) -> Option<i64> {
     if let Ok(secs) = n.parse::<i64>() {
         return Some(secs);
     }

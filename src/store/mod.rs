@@ -23,7 +23,7 @@ use std::future::Future;
 
 pub use dynamo::DynamoStore;
 
-use crate::session::{SessionKey, SessionRecord};
+use crate::session::{Implausible, SessionKey, SessionRecord};
 
 /// Looks up session records by key, and records their use.
 pub trait SessionStore: Send + Sync + 'static {
@@ -129,6 +129,22 @@ pub enum Cause {
     LastSeenAtNotNumber,
     /// The stored `last_seen_at` is a number but not epoch seconds in range.
     LastSeenAtNotEpoch,
+    /// The stored `expires_at` is more than ten years ahead (milliseconds, say).
+    ExpiresAtTooFar,
+    /// The stored `issued_at` is more than five minutes ahead of the function's clock.
+    IssuedAtInFuture,
+    /// The stored `last_seen_at` is more than five minutes ahead of the function's clock.
+    LastSeenAtInFuture,
+}
+
+impl From<Implausible> for Cause {
+    fn from(bad: Implausible) -> Cause {
+        match bad {
+            Implausible::ExpiresAtTooFar => Cause::ExpiresAtTooFar,
+            Implausible::IssuedAtInFuture => Cause::IssuedAtInFuture,
+            Implausible::LastSeenAtInFuture => Cause::LastSeenAtInFuture,
+        }
+    }
 }
 
 vocabulary! {
@@ -156,6 +172,9 @@ vocabulary! {
         IssuedAtNotEpoch => "issued_at_not_epoch",
         LastSeenAtNotNumber => "last_seen_at_not_number",
         LastSeenAtNotEpoch => "last_seen_at_not_epoch",
+        ExpiresAtTooFar => "expires_at_too_far",
+        IssuedAtInFuture => "issued_at_in_future",
+        LastSeenAtInFuture => "last_seen_at_in_future",
     }
 }
 
@@ -171,7 +190,8 @@ impl Cause {
             | EndpointUnresolved | RequestRejected => StoreFailure::Misconfigured,
             UsernameMissing | UsernameEmpty | UsernameNotString | ExpiresAtMissing
             | ExpiresAtNotNumber | ExpiresAtNotEpoch | IssuedAtNotNumber | IssuedAtNotEpoch
-            | LastSeenAtNotNumber | LastSeenAtNotEpoch => StoreFailure::RecordInvalid,
+            | LastSeenAtNotNumber | LastSeenAtNotEpoch | ExpiresAtTooFar | IssuedAtInFuture
+            | LastSeenAtInFuture => StoreFailure::RecordInvalid,
         }
     }
 }

@@ -14,7 +14,9 @@ use clap::{Parser, Subcommand};
 
 use aws_sdk_dynamodb::error::DisplayErrorContext;
 use aws_sdk_dynamodb::primitives::{DateTime, DateTimeFormat};
-use get_session::{parse_duration_secs, unix_now, Ended, SessionKey, SessionRecord, Username};
+use get_session::{
+    parse_duration_secs, unix_now, Ended, Policy, SessionKey, SessionRecord, Username,
+};
 use get_session::{Cause, DynamoStore, Roots, SessionStore, StoreError, USERNAME_INDEX};
 use get_session::{Config, SessionToken};
 
@@ -208,12 +210,14 @@ async fn show(table: &Table, token: &str) -> Result<(), String> {
     let Some(rec) = table.store.find(&key).await.map_err(|e| table.explain(e))? else {
         return Err("no such session".into());
     };
-    let state = rec.ended_at(unix_now(), &table.config.policy);
     println!("username:     {}", rec.username.as_str());
     println!("issued_at:    {}", time(rec.issued_at));
     println!("last_seen_at: {}", time(rec.last_seen_at));
     println!("expires_at:   {}", time(Some(rec.expires_at)));
-    println!("state:        {}", state_name(state));
+    println!(
+        "state:        {}",
+        state(&rec, unix_now(), &table.config.policy)
+    );
     Ok(())
 }
 
@@ -239,16 +243,16 @@ async fn list(table: &Table, username: &Username) -> Result<(), String> {
     let now = unix_now();
     for s in &sessions {
         let state = match s.expires_at {
-            None => "invalid",
-            Some(expires_at) => state_name(
-                SessionRecord {
+            None => "invalid (expires_at)".to_owned(),
+            Some(expires_at) => {
+                let record = SessionRecord {
                     username: username.clone(),
                     expires_at,
                     issued_at: s.issued_at,
                     last_seen_at: s.last_seen_at,
-                }
-                .ended_at(now, &config.policy),
-            ),
+                };
+                state(&record, now, &config.policy)
+            }
         };
         println!(
             "{}  issued {}  last seen {}  expires {}  {state}",
@@ -310,6 +314,10 @@ fn explain(table: &str, e: &StoreError, verbose: bool) -> String {
         NoCredentials => "no AWS credentials found (set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)".into(),
         EndpointUnresolved => "no DynamoDB endpoint for this configuration (set AWS_REGION)".into(),
         RequestRejected => format!("DynamoDB refused the request as invalid; check that table {table:?} has the session table's key schema"),
+        ExpiresAtTooFar | IssuedAtInFuture | LastSeenAtInFuture => format!(
+            "the stored session's times cannot be right ({}: ahead of this machine's clock by more than a session can be, as milliseconds written as seconds are); the login service must write whole Unix seconds",
+            e.cause().as_str()
+        ),
         IssuedAtNotNumber | IssuedAtNotEpoch | LastSeenAtNotNumber | LastSeenAtNotEpoch => format!(
             "the stored session's times are invalid ({}); the login service must write issued_at and last_seen_at as whole Unix seconds (N)",
             e.cause().as_str()
@@ -344,13 +352,20 @@ fn handle(key: &str) -> String {
     hex::encode(&Sha256::digest(key.as_bytes())[..6])
 }
 
-fn state_name(ended: Option<Ended>) -> &'static str {
-    match ended {
+/// A session's state as the function judges it at `now`: `invalid (CAUSE)` where its times
+/// cannot be right (the function answers 500 session_record_invalid), else live, expired,
+/// idle or ended (by SESSION_NOT_BEFORE).
+fn state(record: &SessionRecord, now: i64, policy: &Policy) -> String {
+    if let Some(bad) = record.implausible_at(now) {
+        return format!("invalid ({})", Cause::from(bad).as_str());
+    }
+    match record.ended_at(now, policy) {
         None => "live",
         Some(Ended::Expired) => "expired",
         Some(Ended::Idle) => "idle",
         Some(Ended::NotBefore) => "ended",
     }
+    .to_owned()
 }
 
 /// `1767225600 (2026-01-01T00:00:00Z)`, or `-` where there is no time.

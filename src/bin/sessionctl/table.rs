@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, ReturnValue, WriteRequest};
 use aws_sdk_dynamodb::Client;
-use get_session::{classify, Cause, SessionKey, SessionRecord, StoreError};
+use get_session::{classify, parse_epoch_seconds, Cause, SessionKey, SessionRecord, StoreError};
 use get_session::{
     EXPIRES_ATTR, ISSUED_ATTR, KEY_ATTR, LAST_SEEN_ATTR, USERNAME_ATTR, USERNAME_INDEX,
 };
@@ -111,7 +111,7 @@ pub async fn sessions_of(
             Err(e) => return Err(ListError::Store(classify(e))),
         };
         let number = |item: &HashMap<String, AttributeValue>, attr| match item.get(attr) {
-            Some(AttributeValue::N(n)) => n.split('.').next().and_then(|n| n.parse().ok()),
+            Some(AttributeValue::N(n)) => parse_epoch_seconds(n),
             _ => None,
         };
         for item in page.items() {
