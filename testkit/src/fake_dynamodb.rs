@@ -82,7 +82,7 @@ impl FakeDynamo {
 }
 
 /// Reads more of the request into `buf`; false once the peer is gone.
-async fn read_more(stream: &mut TcpStream, buf: &mut Vec<u8>) -> bool {
+pub(crate) async fn read_more(stream: &mut TcpStream, buf: &mut Vec<u8>) -> bool {
     let mut chunk = [0u8; 4096];
     match stream.read(&mut chunk).await {
         Ok(0) | Err(_) => false,
@@ -93,35 +93,50 @@ async fn read_more(stream: &mut TcpStream, buf: &mut Vec<u8>) -> bool {
     }
 }
 
+/// Reads one HTTP/1.1 request (headers, then `Content-Length` bytes of body) from
+/// `stream`, `buf` holding what was read past it; `None` once the peer is gone. Returns the
+/// head (as sent) and the body.
+pub(crate) async fn read_request(
+    stream: &mut TcpStream,
+    buf: &mut Vec<u8>,
+) -> Option<(String, Vec<u8>)> {
+    let header_end = loop {
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+        if !read_more(stream, buf).await {
+            return None;
+        }
+    };
+    let head = String::from_utf8_lossy(&buf[..header_end]).into_owned();
+    let len: usize = head
+        .to_ascii_lowercase()
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0);
+    while buf.len() < header_end + len {
+        if !read_more(stream, buf).await {
+            return None;
+        }
+    }
+    let body = buf[header_end..header_end + len].to_vec();
+    buf.drain(..header_end + len);
+    Some((head, body))
+}
+
 async fn serve(mut stream: TcpStream, state: Arc<State>) {
     let mut buf = Vec::new();
     loop {
-        // Read one request: headers, then Content-Length bytes of body.
-        let header_end = loop {
-            if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                break i + 4;
-            }
-            if !read_more(&mut stream, &mut buf).await {
-                return;
-            }
+        let Some((head, body)) = read_request(&mut stream, &mut buf).await else {
+            return;
         };
-        let head = String::from_utf8_lossy(&buf[..header_end]).to_ascii_lowercase();
-        let len: usize = head
-            .lines()
-            .find_map(|l| l.strip_prefix("content-length:"))
-            .and_then(|v| v.trim().parse().ok())
-            .unwrap_or(0);
-        while buf.len() < header_end + len {
-            if !read_more(&mut stream, &mut buf).await {
-                return;
-            }
-        }
-        *state.last_body.lock().unwrap() =
-            String::from_utf8_lossy(&buf[header_end..header_end + len]).into_owned();
-        buf.drain(..header_end + len);
+        *state.last_body.lock().unwrap() = String::from_utf8_lossy(&body).into_owned();
         let n = state.requests.fetch_add(1, Ordering::SeqCst);
 
-        let for_update = head.contains("x-amz-target: dynamodb_20120810.updateitem");
+        let for_update = head
+            .to_ascii_lowercase()
+            .contains("x-amz-target: dynamodb_20120810.updateitem");
         let update = state.update.lock().unwrap().clone().filter(|_| for_update);
         let current = update.or_else(|| state.behavior.lock().unwrap().clone());
         let (status, content_type, body) = match current.clone().unwrap() {

@@ -12,6 +12,7 @@
 //! [`memory_store`] (a store in a map), [`fake_dynamodb`] (a misbehaving endpoint).
 
 pub mod answers;
+pub mod dynamo_proxy;
 pub mod events;
 pub mod fake_dynamodb;
 pub mod judge;

@@ -7,8 +7,10 @@
 
 mod table;
 
+use std::collections::HashSet;
 use std::io::Read;
 use std::process::ExitCode;
+use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand};
 
@@ -73,15 +75,34 @@ enum Command {
         username: Username,
     },
     /// Delete every session of USERNAME and print how many.
+    ///
+    /// Disable the account at the login service first, so that no new session starts.
+    /// Passes over the table's username-index repeat until it has shown no session of
+    /// USERNAME for --settle (a global secondary index shows new items late), so a session
+    /// created while it runs, or one the index shows late, is ended too; it fails, saying
+    /// how many it ended and how many may be left, when it cannot finish.
     RevokeUser {
         #[arg(value_parser = username)]
         username: Username,
+        /// How long the index must show no session of USERNAME before it is done.
+        #[arg(long, default_value = "5s", value_parser = seconds)]
+        settle: u64,
+        /// Give up (exit 1) if sessions still appear after this long.
+        #[arg(long, default_value = "2m", value_parser = seconds)]
+        max_time: u64,
     },
 }
 
 /// A USERNAME argument: refused before any call when empty.
 fn username(arg: &str) -> Result<Username, String> {
     Username::new(arg).ok_or_else(|| "a username cannot be empty".to_owned())
+}
+
+/// A duration argument, in seconds.
+fn seconds(arg: &str) -> Result<u64, String> {
+    parse_duration_secs(arg)
+        .and_then(|s| u64::try_from(s).ok())
+        .ok_or_else(|| "use a number of seconds, or e.g. 5s, 2m".to_owned())
 }
 
 /// A `--ttl` argument.
@@ -160,7 +181,14 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Show { token } => show(&table, &token).await,
         Command::Revoke { token } => revoke(&table, &token).await,
         Command::List { username } => list(&table, &username).await,
-        Command::RevokeUser { username } => revoke_user(&table, &username).await,
+        Command::RevokeUser {
+            username,
+            settle,
+            max_time,
+        } => {
+            let bounds = (Duration::from_secs(settle), Duration::from_secs(max_time));
+            revoke_user(&table, &username, bounds).await
+        }
     }
 }
 
@@ -266,18 +294,77 @@ async fn list(table: &Table, username: &Username) -> Result<(), String> {
     Ok(())
 }
 
-async fn revoke_user(table: &Table, username: &Username) -> Result<(), String> {
+/// Ends every session of `username`: passes over the index (each deleting what it shows
+/// that no earlier pass deleted) until it has shown nothing new for `settle`, within
+/// `max_time`. A session created during the run, or shown late by the index, is met by a
+/// later pass. Fails, counting what it ended and what may be left, when a call fails or
+/// sessions keep appearing.
+async fn revoke_user(
+    table: &Table,
+    username: &Username,
+    (settle, max_time): (Duration, Duration),
+) -> Result<(), String> {
     let config = &table.config;
-    let sessions = table::sessions_of(&table.client, &config.table, username.as_str())
-        .await
-        .map_err(|e| list_error(&config.table, e, table.verbose))?;
-    let keys: Vec<String> = sessions.into_iter().map(|s| s.key).collect();
-    let deleted = table::delete_all(&table.client, &config.table, &keys)
-        .await
-        .map_err(|e| table.explain(e))?;
-    println!("{deleted}");
-    eprintln!("revoked {deleted} session(s) of {:?}", username.as_str());
+    let name = username.as_str();
+    let started = Instant::now();
+    let mut ended: HashSet<String> = HashSet::new();
+    let mut quiet_since: Option<Instant> = None;
+    loop {
+        let shown = table::sessions_of(&table.client, &config.table, name)
+            .await
+            .map_err(|e| {
+                let why = list_error(&config.table, e, table.verbose);
+                stopped(&why, ended.len(), name, "more")
+            })?;
+        // The index may still show a session a pass deleted: it is not counted twice.
+        let keys: Vec<String> = shown
+            .into_iter()
+            .map(|s| s.key)
+            .filter(|k| !ended.contains(k))
+            .collect();
+        if keys.is_empty() {
+            let since = *quiet_since.get_or_insert_with(Instant::now);
+            if since.elapsed() >= settle {
+                break;
+            }
+        } else {
+            quiet_since = None;
+            let deleted = table::delete_all(&table.client, &config.table, &keys).await;
+            let left = keys.len() - deleted.keys.len();
+            ended.extend(deleted.keys);
+            if let Some(e) = deleted.stopped {
+                let why = table.explain(e);
+                return Err(stopped(
+                    &why,
+                    ended.len(),
+                    name,
+                    &format!("at least {left}"),
+                ));
+            }
+        }
+        if started.elapsed() >= max_time {
+            return Err(format!(
+                "sessions of {name:?} kept appearing for {} s ({} ended so far): disable the account at the login service first, then run revoke-user again",
+                max_time.as_secs(),
+                ended.len()
+            ));
+        }
+        if quiet_since.is_some() {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    }
+    println!("{}", ended.len());
+    eprintln!(
+        "revoked {} session(s) of {name:?} (the index showed none for {} s after)",
+        ended.len(),
+        settle.as_secs()
+    );
     Ok(())
+}
+
+/// Why revoke-user stopped, how many it ended, and how many may be left.
+fn stopped(why: &str, ended: usize, name: &str, left: &str) -> String {
+    format!("{why}; revoke-user stopped after ending {ended} session(s) of {name:?}, and {left} may be left: run it again")
 }
 
 /// The token argument, or standard input for `-`, validated like the function does.
@@ -420,7 +507,9 @@ mod tests {
         assert_eq!(
             command("revoke-user alice"),
             Command::RevokeUser {
-                username: user("alice")
+                username: user("alice"),
+                settle: 5,
+                max_time: 120,
             }
         );
         // --verbose anywhere; a username that starts with `-` after `--`.

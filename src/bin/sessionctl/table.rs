@@ -151,15 +151,19 @@ async fn has_index(client: &Client, table: &str) -> Option<bool> {
     )
 }
 
-/// Deletes the items under `keys`, 25 to a batch (DynamoDB's limit), retrying what a batch
-/// leaves unprocessed with growing pauses (at most [`BATCH_RETRIES`] times, then the table
-/// counts as throttled); returns how many were deleted.
-pub async fn delete_all(
-    client: &Client,
-    table: &str,
-    keys: &[String],
-) -> Result<usize, StoreError> {
-    let mut deleted = 0;
+/// How a batch delete ended: the keys DynamoDB deleted, and the error that stopped it
+/// before the rest, if one did.
+pub struct Deleted {
+    pub keys: Vec<String>,
+    pub stopped: Option<StoreError>,
+}
+
+/// Deletes the items under `keys` with `BatchWriteItem` (25 a batch), sending unprocessed
+/// ones again with backoff. Unprocessed items are taken under whatever key DynamoDB files
+/// them (the table's name or its ARN: one table is written, so every entry is this
+/// table's), so none is counted as deleted that was not.
+pub async fn delete_all(client: &Client, table: &str, keys: &[String]) -> Deleted {
+    let mut deleted = Vec::new();
     for chunk in keys.chunks(25) {
         let mut pending: Vec<WriteRequest> = chunk
             .iter()
@@ -175,26 +179,49 @@ pub async fn delete_all(
         let mut retries = 0;
         while !pending.is_empty() {
             if retries > BATCH_RETRIES {
-                return Err(StoreError::new(Cause::Throttled));
+                return Deleted {
+                    keys: deleted,
+                    stopped: Some(StoreError::new(Cause::Throttled)),
+                };
             }
             retries += 1;
-            let sent = pending.len();
+            let sent: Vec<String> = pending.iter().filter_map(key_of).collect();
             let out = client
                 .batch_write_item()
                 .request_items(table, std::mem::take(&mut pending))
                 .send()
-                .await
-                .map_err(classify)?;
+                .await;
+            let out = match out {
+                Ok(out) => out,
+                Err(e) => {
+                    return Deleted {
+                        keys: deleted,
+                        stopped: Some(classify(e)),
+                    }
+                }
+            };
             pending = out
                 .unprocessed_items
-                .and_then(|mut u| u.remove(table))
+                .map(|u| u.into_values().flatten().collect())
                 .unwrap_or_default();
-            deleted += sent - pending.len();
+            let left: Vec<String> = pending.iter().filter_map(key_of).collect();
+            deleted.extend(sent.into_iter().filter(|k| !left.contains(k)));
             if !pending.is_empty() {
                 tokio::time::sleep(pause).await;
                 pause = (pause * 2).min(Duration::from_secs(2));
             }
         }
     }
-    Ok(deleted)
+    Deleted {
+        keys: deleted,
+        stopped: None,
+    }
+}
+
+/// The key a delete request names.
+fn key_of(request: &WriteRequest) -> Option<String> {
+    match request.delete_request()?.key().get(KEY_ATTR)? {
+        AttributeValue::S(key) => Some(key.clone()),
+        _ => None,
+    }
 }
