@@ -11,7 +11,8 @@
 //! 2. `Authorization: Bearer <token>` (other schemes are not a session token and are ignored),
 //! 3. the session cookie (its name is configured), from every `Cookie` field (a payload 2.0
 //!    event's `cookies` array arrives as one field per cookie, see [`crate::front_door`];
-//!    fields a front door joined with `,` are split back).
+//!    where a front door joined repeated fields with `,`, VPC Lattice 1.0, they are split
+//!    back; anywhere else a `,` is part of a cookie's value, as browsers send it).
 
 use crate::vocabulary::vocabulary;
 use std::fmt;
@@ -243,9 +244,15 @@ fn candidates<'a>(
         }
         Source::Cookie => {
             let mut found = Vec::new();
-            // `;` separates pairs (RFC 6265 §4.2.1); `,` is where a front door joined
-            // repeated `Cookie` fields (VPC Lattice 1.0), and no cookie value holds one.
-            for pair in values.flat_map(|v| v.split([';', ','])) {
+            // `;` separates pairs (RFC 6265 §4.2.1); `,` only where the front door joined
+            // repeated `Cookie` fields with it (VPC Lattice 1.0). Elsewhere a `,` belongs to
+            // a value (browsers accept it in one), so it can neither supply nor block a token.
+            let separators: &[char] = if request.cookie_fields_comma_joined() {
+                &[';', ',']
+            } else {
+                &[';']
+            };
+            for pair in values.flat_map(|v| v.split(separators)) {
                 let Some((name, value)) = pair.split_once('=') else {
                     continue;
                 };
@@ -468,14 +475,29 @@ mod tests {
 
     #[test]
     fn cookie_fields_a_front_door_joined_with_commas_are_split_back() {
-        assert_eq!(run(&[(C, "a=1; b=2,session=one, c=3")]), ok(Cookie, "one"));
+        let joined = |pairs: &[(&str, &str)]| {
+            let request = HttpRequest::new("GET", pairs.to_vec()).with_comma_joined_cookies();
+            extract(&request, &CookieName::default())
+                .map(|o| o.map(|(s, t)| (s, t.expose().to_owned())))
+        };
         assert_eq!(
-            run(&[(C, "session=one,session=two")]),
+            joined(&[(C, "a=1; b=2,session=one, c=3")]),
+            ok(Cookie, "one")
+        );
+        assert_eq!(
+            joined(&[(C, "session=one,session=two")]),
             err(Cookie, Conflicting)
         );
-        // A comma cannot be inside a cookie value (RFC 6265 cookie-octet): what follows
-        // it is no part of the session cookie.
-        assert_eq!(run(&[(C, "session=one,junk")]), ok(Cookie, "one"));
+        assert_eq!(joined(&[(C, "session=one,junk")]), ok(Cookie, "one"));
+        // Where no door joined fields, a comma is part of a value: it neither supplies a
+        // token nor blocks one.
+        assert_eq!(run(&[(C, "a=1; b=2,session=one, c=3")]), Ok(None));
+        assert_eq!(run(&[(C, "prefs=a,session=one")]), Ok(None));
+        assert_eq!(
+            run(&[(C, "prefs=x,session=two; session=one")]),
+            ok(Cookie, "one")
+        );
+        assert_eq!(run(&[(C, "session=one,junk")]), err(Cookie, BadCharacter));
     }
 
     #[test]

@@ -199,6 +199,8 @@ impl Unreadable {}
 pub struct HttpRequest<'a> {
     method: Cow<'a, str>,
     fields: Vec<(Cow<'a, str>, Cow<'a, str>)>,
+    /// The front door joined repeated `Cookie` fields with `,` (VPC Lattice 1.0).
+    cookie_fields_comma_joined: bool,
 }
 
 impl<'a> HttpRequest<'a> {
@@ -211,7 +213,16 @@ impl<'a> HttpRequest<'a> {
                 .into_iter()
                 .map(|(n, v)| (Cow::Borrowed(n), Cow::Borrowed(v)))
                 .collect(),
+            cookie_fields_comma_joined: false,
         }
+    }
+
+    /// The same request, as VPC Lattice 1.0 sends it (repeated `Cookie` fields joined with
+    /// commas).
+    #[cfg(test)]
+    pub(crate) fn with_comma_joined_cookies(mut self) -> Self {
+        self.cookie_fields_comma_joined = true;
+        self
     }
 
     /// Reads the request out of an event of shape `door`, keeping the header fields named
@@ -259,11 +270,22 @@ impl<'a> HttpRequest<'a> {
                 read_api_gateway_or_alb(event, names, &mut fields)?;
             }
         }
-        Ok(HttpRequest { method, fields })
+        Ok(HttpRequest {
+            method,
+            fields,
+            cookie_fields_comma_joined: door == FrontDoor::LatticeV1,
+        })
     }
 
     pub fn method(&self) -> &str {
         &self.method
+    }
+
+    /// Whether the front door joined repeated `Cookie` fields with `,` (VPC Lattice 1.0,
+    /// as AWS documents its event structure version 1), so that a `,` separates cookies;
+    /// elsewhere it is part of a cookie's value.
+    pub fn cookie_fields_comma_joined(&self) -> bool {
+        self.cookie_fields_comma_joined
     }
 
     /// Every value of the header `name` (any case), in the order received.
