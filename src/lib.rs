@@ -44,8 +44,8 @@ pub use request_log::{field, Outcome};
 pub use session::{unix_now, Ended, KeyScheme, Policy, SessionKey, SessionRecord, Username};
 pub use store::classify::classify;
 pub use store::dynamo::{
-    parse_epoch_seconds, EXPIRES_ATTR, ISSUED_ATTR, KEY_ATTR, LAST_SEEN_ATTR, USERNAME_ATTR,
-    USERNAME_INDEX,
+    parse_epoch_seconds, EXPIRES_ATTR, ISSUED_ATTR, KEY_ATTR, LAST_SEEN_ATTR, TOUCH_ATTRIBUTES,
+    USERNAME_ATTR, USERNAME_INDEX,
 };
 pub use store::https::{Roots, TrustError};
 pub use store::sdk::{

@@ -31,6 +31,11 @@ pub const LAST_SEEN_ATTR: &str = "last_seen_at";
 /// The global secondary index on `username` (projecting the three times).
 pub const USERNAME_INDEX: &str = "username-index";
 
+/// Every attribute a touch names (its key, and the one it writes and compares): the
+/// template's `dynamodb:Attributes` condition on `UpdateItem` allows exactly these, so IAM
+/// itself refuses a write of any other attribute (tests/template.rs).
+pub const TOUCH_ATTRIBUTES: [&str; 2] = [KEY_ATTR, LAST_SEEN_ATTR];
+
 /// Reads sessions from one table. Cheap to clone; build it once at init.
 #[derive(Debug, Clone)]
 pub struct DynamoStore {
@@ -97,6 +102,10 @@ impl SessionStore for DynamoStore {
         idle_timeout: u32,
     ) -> Result<Touched, StoreError> {
         let idle_since = now.saturating_sub(i64::from(idle_timeout));
+        // Names only TOUCH_ATTRIBUTES. No `expires_at` in the condition: a touch never writes
+        // it, so it cannot revive an expired item, and leaving it out lets IAM confine the
+        // write to `last_seen_at`.
+        let [k, l] = TOUCH_ATTRIBUTES;
         let written = self
             .client
             .update_item()
@@ -104,12 +113,11 @@ impl SessionStore for DynamoStore {
             .key(KEY_ATTR, AttributeValue::S(key.as_str().to_owned()))
             .update_expression("SET #l = :now")
             .condition_expression(
-                "attribute_exists(#k) AND #e > :now \
+                "attribute_exists(#k) \
                  AND (attribute_not_exists(#l) OR (#l < :now AND #l > :idle_since))",
             )
-            .expression_attribute_names("#k", KEY_ATTR)
-            .expression_attribute_names("#e", EXPIRES_ATTR)
-            .expression_attribute_names("#l", LAST_SEEN_ATTR)
+            .expression_attribute_names("#k", k)
+            .expression_attribute_names("#l", l)
             .expression_attribute_values(":now", AttributeValue::N(now.to_string()))
             .expression_attribute_values(":idle_since", AttributeValue::N(idle_since.to_string()))
             .send()

@@ -34,8 +34,9 @@ pub trait SessionStore: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Option<SessionRecord>, StoreError>> + Send;
 
     /// Sets the `last_seen_at` of the session under `key` to `now`, only where that item
-    /// exists, has not expired, is not idle under `idle_timeout`, and was last seen before
-    /// `now`: a touch never creates an item, revives a session or moves time backwards.
+    /// exists, is not idle under `idle_timeout`, and was last seen before `now`: a touch
+    /// never creates an item, revives an idle session or moves time backwards (it writes no
+    /// other attribute, so it cannot revive an expired one either).
     fn touch(
         &self,
         key: &SessionKey,
