@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use get_session::{Policy, SessionKey, SessionRecord};
+use get_session::{SessionKey, SessionRecord};
 use get_session::{SessionStore, StoreError, Touched};
 
 #[derive(Debug, Default, Clone)]
@@ -72,17 +72,18 @@ impl SessionStore for MemoryStore {
         if let Some(e) = &self.touch_failure {
             return Err(e.clone());
         }
-        // The same condition as DynamoDB's: exists, live by expiry and idleness, older.
+        // The same condition as DynamoDB's: the item exists, and last_seen_at is unset, or
+        // before now and within the idle timeout (expiry is not the touch's to judge: it
+        // never writes expires_at).
         let mut records = self.lock();
         let Some(Ok(record)) = records.get_mut(key.as_str()) else {
             return Ok(Touched::Declined);
         };
-        let policy = Policy {
-            idle_timeout: Some(idle_timeout),
-            not_before: None,
-        };
-        let older = record.last_seen_at.is_none_or(|seen| seen < now);
-        if record.ended_at(now, &policy).is_some() || !older {
+        let idle_since = now.saturating_sub(i64::from(idle_timeout));
+        let due = record
+            .last_seen_at
+            .is_none_or(|seen| seen < now && seen > idle_since);
+        if !due {
             return Ok(Touched::Declined);
         }
         record.last_seen_at = Some(now);
