@@ -9,6 +9,12 @@
 //! its raw JSON text, and the typed readers below take exactly the shapes the front doors
 //! send, failing on the first value of another type without descending into it. So reading
 //! is linear in the event's size and no nesting depth can make it fail.
+//!
+//! Strings (values and member names) are read as serde_json reads byte strings, which does
+//! not validate escapes: a lone UTF-16 surrogate escape (`\ud800`), which JSON's grammar
+//! allows and Lambda passes on, becomes U+FFFD instead of failing the whole read. So such a
+//! value in a header the token rules do not read cannot fail the request, and in the
+//! token's own source it is a character outside the token alphabet (`bad_character`).
 
 use std::borrow::Cow;
 use std::fmt;
@@ -72,7 +78,7 @@ impl<'de> DeserializeSeed<'de> for KeyIndex<'_> {
     type Value = Option<usize>;
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_str(self)
+        d.deserialize_bytes(self)
     }
 }
 
@@ -83,8 +89,8 @@ impl<'de> Visitor<'de> for KeyIndex<'_> {
         f.write_str("a member name")
     }
 
-    fn visit_str<E: de::Error>(self, key: &str) -> Result<Self::Value, E> {
-        Ok(self.0.iter().position(|k| *k == key))
+    fn visit_bytes<E: de::Error>(self, key: &[u8]) -> Result<Self::Value, E> {
+        Ok(self.0.iter().position(|k| k.as_bytes() == key))
     }
 }
 
@@ -134,48 +140,87 @@ pub fn select<'a, V: Checked<'a>>(raw: &'a RawValue, names: &[&str]) -> Option<S
     .ok()
 }
 
-/// Visits strings (and, where `NULL`, null) into a `Cow`; every other type is an error.
-struct StrVisitor<const NULL: bool>;
+/// A JSON string's bytes (escapes decoded, not validated: a lone surrogate is WTF-8) as
+/// text, U+FFFD for what is not UTF-8; borrowed from the event where it has no escapes.
+fn lossy<'de>(bytes: &'de [u8]) -> Cow<'de, str> {
+    String::from_utf8_lossy(bytes)
+}
 
-impl<'de, const NULL: bool> Visitor<'de> for StrVisitor<NULL> {
-    type Value = Option<Cow<'de, str>>;
+/// Visits a JSON string (read as bytes, so that no escape can fail it) into a `Cow`;
+/// every other type is an error.
+struct StrVisitor;
+
+impl<'de> Visitor<'de> for StrVisitor {
+    type Value = Cow<'de, str>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str(if NULL { "a string or null" } else { "a string" })
+        f.write_str("a string")
     }
 
-    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-        Ok(Some(Cow::Borrowed(v)))
+    fn visit_borrowed_bytes<E: de::Error>(self, v: &'de [u8]) -> Result<Self::Value, E> {
+        Ok(lossy(v))
     }
 
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(Some(Cow::Owned(v.to_owned())))
+    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(lossy(v).into_owned()))
+    }
+}
+
+/// `null`, or what `inner` reads.
+struct OrNull<V>(V);
+
+impl<'de, V: Visitor<'de>> Visitor<'de> for OrNull<V>
+where
+    V::Value: Default,
+{
+    type Value = V::Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        self.0.expecting(f)?;
+        f.write_str(" or null")
     }
 
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-        Ok(Some(Cow::Owned(v)))
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(V::Value::default())
     }
 
     fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        if NULL {
-            Ok(None)
-        } else {
-            Err(E::invalid_type(de::Unexpected::Unit, &self))
-        }
+        Ok(V::Value::default())
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_bytes(self.0)
     }
 }
 
 impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = d.deserialize_str(StrVisitor::<false>)?;
-        text.map(Text)
-            .ok_or_else(|| de::Error::custom("a string was expected"))
+        d.deserialize_bytes(StrVisitor).map(Text)
+    }
+}
+
+/// [`StrVisitor`], `Some` of it (for [`OrNull`]).
+struct SomeStrVisitor;
+
+impl<'de> Visitor<'de> for SomeStrVisitor {
+    type Value = Option<Cow<'de, str>>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a string")
+    }
+
+    fn visit_borrowed_bytes<E: de::Error>(self, v: &'de [u8]) -> Result<Self::Value, E> {
+        StrVisitor.visit_borrowed_bytes(v).map(Some)
+    }
+
+    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Self::Value, E> {
+        StrVisitor.visit_bytes(v).map(Some)
     }
 }
 
 impl<'de: 'a, 'a> Deserialize<'de> for MaybeText<'a> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(StrVisitor::<true>).map(MaybeText)
+        d.deserialize_option(OrNull(SomeStrVisitor)).map(MaybeText)
     }
 }
 
@@ -188,16 +233,12 @@ impl<'de> Visitor<'de> for TextListVisitor {
         f.write_str("null, a string, or an array of strings")
     }
 
-    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-        Ok(TextList(vec![Cow::Borrowed(v)]))
+    fn visit_borrowed_bytes<E: de::Error>(self, v: &'de [u8]) -> Result<Self::Value, E> {
+        Ok(TextList(vec![StrVisitor.visit_borrowed_bytes(v)?]))
     }
 
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(TextList(vec![Cow::Owned(v.to_owned())]))
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(TextList::default())
+    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Self::Value, E> {
+        Ok(TextList(vec![StrVisitor.visit_bytes(v)?]))
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
@@ -211,7 +252,9 @@ impl<'de> Visitor<'de> for TextListVisitor {
 
 impl<'de: 'a, 'a> Deserialize<'de> for TextList<'a> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(TextListVisitor)
+        // A string or an array through `deserialize_bytes`: serde_json reads a string as
+        // bytes and hands an array to `visit_seq`.
+        d.deserialize_option(OrNull(TextListVisitor))
     }
 }
 
@@ -250,7 +293,7 @@ pub struct TypeCheck<const LIST: bool>;
 
 impl<'de, const LIST: bool> Deserialize<'de> for TypeCheck<LIST> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(TypeCheckVisitor::<LIST>)
+        d.deserialize_option(OrNull(TypeCheckVisitor::<LIST>))
             .map(|()| TypeCheck)
     }
 }
@@ -268,11 +311,7 @@ impl<'de, const LIST: bool> Visitor<'de> for TypeCheckVisitor<LIST> {
         })
     }
 
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+    fn visit_bytes<E: de::Error>(self, _: &[u8]) -> Result<(), E> {
         Ok(())
     }
 
@@ -291,6 +330,30 @@ mod tests {
 
     fn raw(json: &str) -> &RawValue {
         serde_json::from_str(json).unwrap()
+    }
+
+    /// A lone surrogate escape, anywhere, is read as U+FFFD (or skipped), never an error.
+    #[test]
+    fn lone_surrogates_are_read_lossily_never_fail() {
+        let json = r#"{"\ud800": 1, "a": "x\udc00y", "b": ["\ud800", null]}"#;
+        let [a, b] = members(json, ["a", "b"]).expect("an object");
+        let Text(a) = read::<Text>(a.unwrap()).unwrap();
+        assert_eq!(a, "x\u{fffd}\u{fffd}\u{fffd}y");
+        let TextList(b) = read::<TextList>(b.unwrap()).unwrap();
+        assert!(
+            b.len() == 1 && b[0].chars().all(|c| c == '\u{fffd}'),
+            "{b:?}"
+        );
+        let headers = raw(r#"{"x-other": "\ud800", "X-Dr-Session": "t\ud800", "\udfff": null}"#);
+        let Selected(kept) = select::<MaybeText>(headers, &["x-dr-session"]).unwrap();
+        assert_eq!(kept.len(), 1);
+        assert_eq!(kept[0].2 .0.as_deref(), Some("t\u{fffd}\u{fffd}\u{fffd}"));
+        // Without escapes, a string is still borrowed from the event.
+        let plain = raw(r#""plain""#);
+        assert!(matches!(
+            read::<Text>(plain),
+            Some(Text(Cow::Borrowed("plain")))
+        ));
     }
 
     #[test]

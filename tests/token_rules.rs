@@ -273,3 +273,41 @@ async fn an_alb_without_multi_value_headers_passes_only_the_last_value() {
         &op_id,
     );
 }
+
+/// A lone UTF-16 surrogate escape (`\ud800`, valid JSON that Lambda passes on) in a value
+/// or a header name the token rules do not read never fails the request, in any door; in
+/// the token's own source it is `400 invalid_session_token` (`bad_character`). (It was
+/// `400 invalid_request` everywhere.)
+#[tokio::test]
+async fn a_lone_surrogate_never_fails_a_request_it_does_not_carry_the_token_in() {
+    const MARK: &str = "LONE-SURROGATE";
+    logs();
+    let app = demo_app();
+    let cookie = format!("prefs={MARK}; session={T}");
+    let demo = (200, json!({"username": "demo"}));
+    for &shape in Shape::ALL {
+        let unread: [&[(&str, &str)]; 3] = [
+            &[("x-other", MARK), ("x-dr-session", T)],
+            &[("cookie", &cookie)],
+            &[("x-LONE-SURROGATE-name", "v"), ("x-dr-session", T)],
+        ];
+        for fields in unread {
+            let json = shape
+                .event("GET", fields)
+                .to_string()
+                .replace(MARK, "\\ud800");
+            let answer = invoke_json(&app, &json, &invocation_id()).await;
+            assert_eq!(answer.parts(), demo, "{shape:?}: {fields:?}");
+        }
+        let in_token = format!("{T}{MARK}");
+        let json = shape
+            .event("GET", &[("x-dr-session", &in_token)])
+            .to_string()
+            .replace(MARK, "\\udc00");
+        let op_id = invocation_id();
+        let answer = invoke_json(&app, &json, &op_id).await;
+        assert_error(&answer, 400, "invalid_session_token", &op_id);
+        let line = log_lines(&op_id).pop().expect("one request line");
+        assert_eq!(line["cause"], "bad_character", "{shape:?}");
+    }
+}
