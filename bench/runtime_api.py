@@ -40,6 +40,7 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "scripts"))
+import judge  # noqa: E402  (the one judge of an answer: testkit)
 import procfs  # noqa: E402  (the scripts' /proc reader)
 
 PREFIX = "/2018-06-01/runtime"
@@ -317,10 +318,20 @@ def throughput(path, env, event, concurrency, n, check):
         stop(api, proc)
 
 
+# Each build's event file (set by main): a get-session build's answers are judged in the
+# format of that event's front door.
+EVENT_PATHS = {}
+
+
 def checker(name):
+    door = os.path.basename(os.path.dirname(EVENT_PATHS.get(name, "")))
+
     def check(kind, body):
         assert kind == "response", f"{name}: {kind} {body[:200]!r}"
-        if name.startswith("get-session") or name.startswith("boto3"):
+        if name.startswith("get-session"):
+            verdict = judge.verdict(door, json.loads(body), {"status": 200, "username": "bench"})
+            assert verdict == "right", f"{name}: {verdict}: {body[:300]}"
+        elif name.startswith("boto3"):
             resp = json.loads(body)
             assert resp["statusCode"] == 200 and json.loads(resp["body"]) == {"username": "bench"}, body
         elif name.startswith("bare-getitem"):
@@ -458,9 +469,11 @@ def main():
         build_env[name].update([kv.split("=", 1)])
     event = open(args.event, "rb").read()
     events = {name: event for name in builds}
+    EVENT_PATHS.update({name: args.event for name in builds})
     for spec in args.build_event:
         name, path = spec.split("=", 1)
         events[name] = open(path, "rb").read()
+        EVENT_PATHS[name] = path
     if args.callgrind:
         out_dir = os.path.dirname(os.path.abspath(args.json)) if args.json else "/tmp"
         per = callgrind(builds, build_env, env, events, out_dir, init_only)
