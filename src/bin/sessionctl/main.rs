@@ -362,8 +362,12 @@ async fn revoke_user(
     Ok(())
 }
 
-/// Why revoke-user stopped, how many it ended, and how many may be left.
+/// Why revoke-user stopped, how many it ended, and how many may be left (just why, where
+/// it stopped before it could delete anything: then nothing changed).
 fn stopped(why: &str, ended: usize, name: &str, left: &str) -> String {
+    if ended == 0 && left == "more" {
+        return why.to_owned();
+    }
     format!("{why}; revoke-user stopped after ending {ended} session(s) of {name:?}, and {left} may be left: run it again")
 }
 
