@@ -314,7 +314,7 @@ async fn revoke_user(
             .await
             .map_err(|e| {
                 let why = list_error(&config.table, e, table.verbose);
-                stopped(&why, ended.len(), name, "more")
+                stopped(&why, ended.len(), name, None)
             })?;
         // The index may still show a session a pass deleted: it is not counted twice.
         let keys: Vec<String> = shown
@@ -334,12 +334,7 @@ async fn revoke_user(
             ended.extend(deleted.keys);
             if let Some(e) = deleted.stopped {
                 let why = table.explain(e);
-                return Err(stopped(
-                    &why,
-                    ended.len(),
-                    name,
-                    &format!("at least {left}"),
-                ));
+                return Err(stopped(&why, ended.len(), name, Some(left)));
             }
         }
         if started.elapsed() >= max_time {
@@ -362,12 +357,14 @@ async fn revoke_user(
     Ok(())
 }
 
-/// Why revoke-user stopped, how many it ended, and how many may be left (just why, where
-/// it stopped before it could delete anything: then nothing changed).
-fn stopped(why: &str, ended: usize, name: &str, left: &str) -> String {
-    if ended == 0 && left == "more" {
-        return why.to_owned();
-    }
+/// Why revoke-user stopped, how many it ended, and how many may be left (`None`: not
+/// known, it stopped while finding them). Just why, where it stopped before it ended any.
+fn stopped(why: &str, ended: usize, name: &str, left: Option<usize>) -> String {
+    let left = match left {
+        None if ended == 0 => return why.to_owned(),
+        None => "more".to_owned(),
+        Some(n) => format!("at least {n}"),
+    };
     format!("{why}; revoke-user stopped after ending {ended} session(s) of {name:?}, and {left} may be left: run it again")
 }
 
