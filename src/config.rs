@@ -7,6 +7,7 @@
 
 use std::fmt;
 
+use crate::methods::Methods;
 use crate::session::{unix_now, KeyScheme, Policy, MAX_CLOCK_AHEAD};
 use crate::token::CookieName;
 
@@ -39,6 +40,10 @@ pub struct Config {
     /// the idle timeout where shorter: `session::touch_interval`) sets it to now (one
     /// conditional `UpdateItem`). Needs the idle timeout.
     pub touch: bool,
+    /// `SESSION_METHODS`: the methods of `/session` this deployment serves, comma-separated
+    /// (`GET, DELETE`); a `405`'s `Allow` lists them, and the function's own method always.
+    /// Unset: the function's own method alone.
+    pub methods: Methods,
 }
 
 /// Where the metrics go: a CloudWatch namespace and the function's name (the one
@@ -95,6 +100,7 @@ impl Config {
                 problem: "is true but SESSION_IDLE_TIMEOUT is not set: without an idle timeout, recording activity would write for nothing (set both, or neither)".into(),
             });
         }
+        let methods = env.methods()?;
         Ok(Config {
             table,
             cookie_name,
@@ -104,6 +110,7 @@ impl Config {
             metrics,
             policy,
             touch,
+            methods,
         })
     }
 }
@@ -203,6 +210,16 @@ impl Env<'_> {
                     })
             })
             .transpose()
+    }
+
+    fn methods(&self) -> Result<Methods, ConfigError> {
+        match self.get("SESSION_METHODS") {
+            None => Ok(Methods::default()),
+            Some(list) => Methods::parse(&list).ok_or_else(|| ConfigError {
+                variable: "SESSION_METHODS",
+                problem: "must list the methods of /session this deployment serves, comma-separated, from GET and DELETE (such as `GET, DELETE`)".into(),
+            }),
+        }
     }
 
     /// A time in whole Unix seconds, at most [`MAX_CLOCK_AHEAD`] ahead of the clock: a
@@ -343,6 +360,12 @@ mod tests {
         assert!(defaults.consistent_read && !defaults.warm_up);
         assert_eq!(defaults.policy, Policy::default());
         assert!(!defaults.touch);
+        assert_eq!(defaults.methods, Methods::default());
+        let both = config(&[
+            ("SESSION_TABLE", "sessions"),
+            ("SESSION_METHODS", "GET, DELETE"),
+        ]);
+        assert_eq!(both.unwrap().methods.allow(), "GET, DELETE");
     }
 
     #[test]
@@ -422,5 +445,14 @@ mod tests {
                 .variable,
             "SESSION_WARM_UP"
         );
+        for bad in ["POST", "GET,", "GET DELETE"] {
+            assert_eq!(
+                config(&[base, ("SESSION_METHODS", bad)])
+                    .unwrap_err()
+                    .variable,
+                "SESSION_METHODS",
+                "{bad}"
+            );
+        }
     }
 }

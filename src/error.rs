@@ -18,7 +18,7 @@ pub enum ApiError {
     InvalidRequest(Unreadable),
     /// A present token source is malformed (400).
     InvalidToken(TokenError),
-    /// Any method but GET (405, with `Allow: GET`).
+    /// Any method but the function's own (405, with `Allow` listing the deployment's).
     MethodNotAllowed,
     /// The session store failed (500).
     Store(StoreError),
@@ -61,7 +61,10 @@ impl ApiError {
                     e.reason.describe()
                 )
             }
-            ApiError::MethodNotAllowed => "Only GET is allowed on /session.".to_owned(),
+            ApiError::MethodNotAllowed => {
+                "This method is not allowed on /session; the Allow header lists those that are."
+                    .to_owned()
+            }
             ApiError::Store(e) => match e.failure() {
                 StoreFailure::Unavailable => "The session store is unavailable; try again later.",
                 StoreFailure::Throttled => "The session store is busy; try again later.",

@@ -1,14 +1,19 @@
-//! `GET /session`: one invocation's event in, the response in its front door's format out.
+//! `/session`: one invocation's event in, the response in its front door's format out, for
+//! each method a function answers (`GET`: who is logged in; `DELETE`: log out).
 //!
-//! This is the one place where the contract's outcomes become HTTP: `200 SessionInfo`
-//! for a live session (or `{}` for none), and a `ResponseError` carrying the invocation's
-//! `op_id` for everything else. It also fills in the one log line per request, whose schema
+//! This is the one place where the contract's outcomes become HTTP. `GET`: `200
+//! SessionInfo` for a live session (or `{}` for none). `DELETE`, as the DR API's logout:
+//! `204` with no body once a live session is deleted, `401` with no body where there was
+//! none to log out of. Both: a `ResponseError` carrying the invocation's `op_id` for
+//! everything else. It also fills in the one log line per request, whose schema
 //! [`crate::request_log`] owns.
 
 use std::fmt;
 use std::time::{Duration, Instant};
 
-use lambda_http::http::header::{HeaderValue, ALLOW, CACHE_CONTROL, CONTENT_TYPE};
+use lambda_http::http::header::{
+    HeaderValue, ALLOW, CACHE_CONTROL, CONTENT_TYPE, WWW_AUTHENTICATE,
+};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Response};
 use serde_json::{json, Value};
@@ -17,6 +22,7 @@ use crate::config::Config;
 use crate::error::ApiError;
 use crate::front_door::{Event, FrontDoor, FrontDoorResponse, HttpRequest};
 use crate::function::Function;
+use crate::methods::Method;
 use crate::request_log::{Outcome, RequestLine, TouchLog};
 use crate::session::{unix_now, Ended, KeyScheme, Policy, SessionKey, Username};
 use crate::store::{Cause, SessionStore, StoreError, Touched, REQUEST_BUDGET};
@@ -26,6 +32,8 @@ use crate::token::{self, CookieName, Source};
 #[derive(Debug)]
 enum Resolved {
     Live(Username),
+    /// A live session, now deleted (`DELETE`).
+    LoggedOut,
     NoToken,
     Unknown,
     /// A stored session that is not live, and the rule that ended it.
@@ -36,6 +44,7 @@ impl Resolved {
     fn outcome(&self) -> Outcome {
         match self {
             Resolved::Live(_) => Outcome::Session,
+            Resolved::LoggedOut => Outcome::LoggedOut,
             Resolved::NoToken => Outcome::NoToken,
             Resolved::Unknown => Outcome::Unknown,
             Resolved::Ended(Ended::Expired) => Outcome::Expired,
@@ -78,10 +87,14 @@ impl From<UnknownEvent> for lambda_runtime::Diagnostic {
     }
 }
 
-/// The function: settings and the store, built once at init and shared by every request.
+/// The function: its method, settings and the store, built once at init and shared by
+/// every request.
 #[derive(Debug)]
 pub struct SessionEndpoint<S> {
     store: S,
+    method: Method,
+    /// A `405`'s `Allow`: every method of the deployment (`SESSION_METHODS`) and this one.
+    allow: &'static str,
     cookie_name: CookieName,
     key_scheme: KeyScheme,
     policy: Policy,
@@ -91,13 +104,29 @@ pub struct SessionEndpoint<S> {
 }
 
 impl<S: SessionStore> SessionEndpoint<S> {
-    pub fn new(store: S, config: &Config) -> Self {
+    /// `GET /session` (`get-session`): who is logged in.
+    pub fn get(store: S, config: &Config) -> Self {
+        Self::new(Method::Get, store, config)
+    }
+
+    /// `DELETE /session` (`delete-session`): log out.
+    pub fn delete(store: S, config: &Config) -> Self {
+        Self::new(Method::Delete, store, config)
+    }
+
+    fn new(method: Method, store: S, config: &Config) -> Self {
         SessionEndpoint {
             store,
+            method,
+            allow: config.methods.with(method).allow(),
             cookie_name: config.cookie_name.clone(),
             key_scheme: config.key_scheme,
             policy: config.policy,
-            touch_idle_timeout: config.policy.idle_timeout.filter(|_| config.touch),
+            // Reads count as activity; a logout is the session's last request.
+            touch_idle_timeout: config
+                .policy
+                .idle_timeout
+                .filter(|_| config.touch && method == Method::Get),
         }
     }
 
@@ -115,7 +144,7 @@ impl<S: SessionStore> SessionEndpoint<S> {
         let Some((event, door)) = event.and_then(|e| Some((e, FrontDoor::detect(&e)?))) else {
             RequestLine {
                 cause: Some("unknown_event"),
-                ..RequestLine::new(&op_id, Outcome::Error)
+                ..RequestLine::new(&op_id, self.method, Outcome::Error)
             }
             .write();
             return Err(UnknownEvent);
@@ -127,18 +156,27 @@ impl<S: SessionStore> SessionEndpoint<S> {
                 Observed::default(),
             ),
         };
-        let response = match &result {
-            Ok(Resolved::Live(user)) => session_info(Some(user.as_str())),
-            Ok(_) => session_info(None),
-            Err(err) => error_response(err, &op_id),
+        let response = match (&result, self.method) {
+            (Ok(Resolved::Live(user)), _) => session_info(Some(user.as_str())),
+            (Ok(Resolved::LoggedOut), _) => no_content(),
+            (Ok(_), Method::Get) => session_info(None),
+            (Ok(_), Method::Delete) => unauthorized(),
+            (Err(err), _) => error_response(err, &op_id, self.allow),
         };
-        log_request(&op_id, door, &result, response.status(), &observed);
+        log_request(
+            &op_id,
+            self.method,
+            door,
+            &result,
+            response.status(),
+            &observed,
+        );
         Ok(door.respond(response))
     }
 
     async fn resolve(&self, request: &HttpRequest<'_>) -> (Result<Resolved, ApiError>, Observed) {
         let mut observed = Observed::default();
-        if request.method() != "GET" {
+        if request.method() != self.method.as_str() {
             return (Err(ApiError::MethodNotAllowed), observed);
         }
         let token = match token::extract(request, &self.cookie_name) {
@@ -154,7 +192,12 @@ impl<S: SessionStore> SessionEndpoint<S> {
         };
         let key = SessionKey::derive(&token, self.key_scheme);
         let started = Instant::now();
-        let found = self.store.find(&key).await;
+        let found = match self.method {
+            Method::Get => self.store.find(&key).await,
+            // The item is deleted whatever it held: one round trip, and a session that is
+            // no longer live (or whose record is invalid) is gone too, as it should be.
+            Method::Delete => self.store.remove(&key).await,
+        };
         observed.store_latency = Some(started.elapsed());
         let record = match found {
             Err(e) => return (Err(ApiError::Store(e)), observed),
@@ -167,6 +210,9 @@ impl<S: SessionStore> SessionEndpoint<S> {
         }
         if let Some(ended) = record.ended_at(now, &self.policy) {
             return (Ok(Resolved::Ended(ended)), observed);
+        }
+        if self.method == Method::Delete {
+            return (Ok(Resolved::LoggedOut), observed);
         }
         if let Some(idle_timeout) = self.touch_idle_timeout {
             if record.touch_due(now, idle_timeout) {
@@ -213,7 +259,31 @@ fn session_info(username: Option<&str>) -> Response<Body> {
     json_response(StatusCode::OK, &body)
 }
 
-fn error_response(err: &ApiError, op_id: &str) -> Response<Body> {
+/// `204`: logged out (no body).
+fn no_content() -> Response<Body> {
+    no_body(StatusCode::NO_CONTENT)
+}
+
+/// `401`: no session to log out of (no body). `WWW-Authenticate` names the scheme a session
+/// is presented in, as RFC 9110 asks of every 401 (a browser shows no dialog for it).
+fn unauthorized() -> Response<Body> {
+    let mut response = no_body(StatusCode::UNAUTHORIZED);
+    response
+        .headers_mut()
+        .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    response
+}
+
+fn no_body(status: StatusCode) -> Response<Body> {
+    let mut response = Response::new(Body::Empty);
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+fn error_response(err: &ApiError, op_id: &str, allow: &'static str) -> Response<Body> {
     let body = json!({
         "error_code": err.code(),
         "message": err.message(),
@@ -223,7 +293,7 @@ fn error_response(err: &ApiError, op_id: &str) -> Response<Body> {
     if matches!(err, ApiError::MethodNotAllowed) {
         response
             .headers_mut()
-            .insert(ALLOW, HeaderValue::from_static("GET"));
+            .insert(ALLOW, HeaderValue::from_static(allow));
     }
     response
 }
@@ -240,6 +310,7 @@ fn json_response(status: StatusCode, body: &Value) -> Response<Body> {
 /// The request's line ([`crate::request_log`]): never the token, its hash, or the username.
 fn log_request(
     op_id: &str,
+    method: Method,
     door: FrontDoor,
     result: &Result<Resolved, ApiError>,
     status: StatusCode,
@@ -264,7 +335,7 @@ fn log_request(
             Ok(Touched::Declined) => TouchLog::Declined,
             Err(e) => TouchLog::Failed(e.cause().as_str()),
         }),
-        ..RequestLine::new(op_id, outcome)
+        ..RequestLine::new(op_id, method, outcome)
     }
     .write();
 }

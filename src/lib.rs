@@ -1,22 +1,26 @@
 //! get-session: the DR REST API's session check as AWS Lambda functions, on one core.
 //!
 //! A request's session token (`x-dr-session`, `Authorization: Bearer`, or the session
-//! cookie) is looked up in a DynamoDB table under its SHA-256; a live record answers
-//! `200 {"username": ...}`, no session answers `200 {}`, and every failure answers a
-//! `ResponseError {error_code, message, op_id}`.
+//! cookie) is looked up in a DynamoDB table under its SHA-256. `GET /session`
+//! (`get-session`): a live record answers `200 {"username": ...}`, no session `200 {}`.
+//! `DELETE /session` (`delete-session`, logout): the item is deleted; a live record answers
+//! `204`, no session `401`. Every failure answers a `ResponseError {error_code, message,
+//! op_id}`.
 //!
 //! Modules, from the outside in: `function` (what every function's `main` runs: runtime,
 //! settings, store, request loop), `front_door` (which service sent the event: API
 //! Gateway's two payload versions, ALB, Function URLs, VPC Lattice's two event versions;
 //! the response in that door's format), `event_json` (reading only the members a door
-//! needs, at any size and nesting), `handler` (the contract's outcomes as HTTP), `error`
+//! needs, at any size and nesting), `handler` (the contract's outcomes as HTTP, per
+//! method), `methods` (the methods a function and a deployment serve), `error`
 //! (failure -> status, code, message), `token` (request -> token), `session` (key
 //! derivation, record, policy), `store` (the store port, DynamoDB, its HTTPS client),
 //! `request_log` (the one line per request), `logging` (set-up, secrets capped), `metrics`
 //! (the catalogue, EMF on the request line), `config`
 //! (environment, validated at init).
 //!
-//! The modules are private; what the binaries (`get-session`, `sessionctl`) and the test
+//! The modules are private; what the binaries (`get-session`, `delete-session`,
+//! `sessionctl`) and the test
 //! kit (`testkit/`) use is re-exported here, and nothing else is public.
 
 mod config;
@@ -26,6 +30,7 @@ mod front_door;
 mod function;
 mod handler;
 mod logging;
+mod methods;
 mod metrics;
 mod request_log;
 mod session;
@@ -39,6 +44,7 @@ pub use front_door::{Event, FrontDoor, FrontDoorResponse, HttpRequest, Unreadabl
 pub use function::{run, Function};
 pub use handler::{SessionEndpoint, UnknownEvent};
 pub use logging::{filter as log_filter, subscriber as log_subscriber, LogFormat};
+pub use methods::{Method, Methods};
 pub use metrics::{Metric, FUNCTION_DIMENSION, METRICS};
 pub use request_log::{field, Outcome};
 pub use session::{unix_now, Ended, KeyScheme, Policy, SessionKey, SessionRecord, Username};

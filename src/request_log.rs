@@ -8,13 +8,19 @@
 
 use tracing::Level;
 
+use crate::methods::Method;
 use crate::vocabulary::vocabulary;
 
 /// The `tracing` target of the request line.
 pub const TARGET: &str = "get_session::request";
 
-/// The line's message.
-pub const MESSAGE: &str = "GET /session";
+/// The line's message: the function's method and the resource (`GET /session`).
+fn message(method: Method) -> &'static str {
+    match method {
+        Method::Get => "GET /session",
+        Method::Delete => "DELETE /session",
+    }
+}
 
 /// The line's field names.
 pub mod field {
@@ -46,15 +52,18 @@ pub mod field {
 pub enum Outcome {
     /// A live session was found (200 with a username).
     Session,
-    /// No token was presented (200 `{}`).
+    /// A live session was logged out: deleted (`DELETE`, 204).
+    LoggedOut,
+    /// No token was presented (`GET` 200 `{}`, `DELETE` 401).
     NoToken,
-    /// A well-formed token that no stored session has (200 `{}`).
+    /// A well-formed token that no stored session has (`GET` 200 `{}`, `DELETE` 401).
     Unknown,
-    /// A stored session past its `expires_at` (200 `{}`).
+    /// A stored session past its `expires_at` (`GET` 200 `{}`, `DELETE` 401).
     Expired,
-    /// A stored session unused for longer than the idle timeout (200 `{}`).
+    /// A stored session unused for longer than the idle timeout (`GET` 200 `{}`, `DELETE`
+    /// 401).
     Idle,
-    /// A stored session issued before `SESSION_NOT_BEFORE` (200 `{}`).
+    /// A stored session issued before `SESSION_NOT_BEFORE` (`GET` 200 `{}`, `DELETE` 401).
     NotBefore,
     /// The request was refused (4xx).
     Rejected,
@@ -65,6 +74,7 @@ pub enum Outcome {
 vocabulary! {
     Outcome {
         Session => "session",
+        LoggedOut => "logged_out",
         NoToken => "no_token",
         Unknown => "unknown",
         Expired => "expired",
@@ -75,12 +85,12 @@ vocabulary! {
     }
 }
 
-impl Outcome {}
-
 /// One request's line. `None` fields are left out of it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RequestLine<'a> {
     pub op_id: &'a str,
+    /// The function's method: the line's message.
+    pub method: Method,
     pub front_door: Option<&'static str>,
     /// `None` where there was no HTTP answer (an event of no known front door).
     pub status: Option<u16>,
@@ -114,9 +124,10 @@ impl TouchLog {
 
 impl<'a> RequestLine<'a> {
     /// The line of a request that ended in `outcome`, with nothing else known yet.
-    pub fn new(op_id: &'a str, outcome: Outcome) -> Self {
+    pub fn new(op_id: &'a str, method: Method, outcome: Outcome) -> Self {
         RequestLine {
             op_id,
+            method,
             front_door: None,
             status: None,
             outcome,
@@ -142,6 +153,7 @@ impl<'a> RequestLine<'a> {
     pub fn write(&self) {
         let line = self;
         let outcome = line.outcome.as_str();
+        let message = message(line.method);
         let (touch, touch_cause) = line.touch.map(TouchLog::fields).unzip();
         let touch_cause = touch_cause.flatten();
         macro_rules! event_at {
@@ -159,7 +171,7 @@ impl<'a> RequestLine<'a> {
                     { field::CAUSE } = line.cause,
                     { field::TOUCH } = touch,
                     { field::TOUCH_CAUSE } = touch_cause,
-                    "{MESSAGE}"
+                    "{message}"
                 )
             };
         }
@@ -177,12 +189,13 @@ mod tests {
 
     #[test]
     fn failures_are_errors_and_everything_else_info() {
-        let line = |outcome| RequestLine::new("id", outcome);
+        let line = |outcome| RequestLine::new("id", Method::Get, outcome);
         for &outcome in Outcome::ALL {
             // Exhaustive: a new outcome must be given its level here.
             let want = match outcome {
                 Outcome::Error => Level::ERROR,
                 Outcome::Session
+                | Outcome::LoggedOut
                 | Outcome::NoToken
                 | Outcome::Unknown
                 | Outcome::Expired

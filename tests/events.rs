@@ -1,8 +1,11 @@
-//! Every sample event in events/ goes through the function against a real local DynamoDB
-//! seeded with the demo session, and must get the answer events/expected.json lists, in
-//! its front door's response format. A new event without an expectation fails here.
+//! Every sample event in events/ goes through its function (`get-session`, or
+//! `delete-session` where expected.json says so) against a real local DynamoDB seeded with
+//! the demo session and each sample's own, and must get the answer events/expected.json
+//! lists, in its front door's response format (a second time where it lists `again`). A
+//! new event without an expectation fails here.
 
-use get_session::unix_now;
+use get_session::Method;
+use testkit::judge::{sample_sessions, Expected};
 use testkit::*;
 
 #[tokio::test]
@@ -24,24 +27,36 @@ async fn every_sample_event_gets_its_expected_answer() {
 
     let client = client(&endpoint()).await;
     let table = new_table(&client).await;
-    put_session(&client, &table, DEMO_TOKEN, "demo", unix_now() + 3600).await;
-    let app = app(&client, &config(&table, &[]));
+    for (token, user, expires_at) in sample_sessions() {
+        put_session(&client, &table, &token, user, expires_at).await;
+    }
+    let config = config(&table, &[]);
+    let (get, delete) = (
+        app(&client, &config),
+        app_of(Method::Delete, &client, &config),
+    );
 
     // The same judge the scripts ask (testkit::judge): the door's format, the contract's
     // promises, the listed answer, and an error's op_id the invocation's id.
     for file in &files {
-        let op_id = invocation_id();
-        let response = app
-            .invoke(&fixture_text(file), &op_id)
-            .await
-            .expect("a known front door gets an answer");
-        let response = serde_json::to_value(response).unwrap();
+        let expected = Expected::of_sample(file).unwrap();
         let door = judge::door_of_sample(file).unwrap();
-        let want = judge::Want::of_sample(file).unwrap();
-        assert_eq!(
-            judge::judge(door, &response, Some(&op_id), &want, false),
-            judge::Verdict::Right,
-            "{file}: {response}"
-        );
+        let function = match expected.method {
+            Method::Get => &get,
+            Method::Delete => &delete,
+        };
+        for want in std::iter::once(&expected.want).chain(&expected.again) {
+            let op_id = invocation_id();
+            let response = function
+                .invoke(&fixture_text(file), &op_id)
+                .await
+                .expect("a known front door gets an answer");
+            let response = serde_json::to_value(response).unwrap();
+            assert_eq!(
+                judge::judge(door, expected.method, &response, Some(&op_id), want, false),
+                judge::Verdict::Right,
+                "{file}: {response}"
+            );
+        }
     }
 }

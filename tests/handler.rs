@@ -35,7 +35,7 @@ fn app() -> SessionEndpoint<MemoryStore> {
         let &cause = Cause::ALL.iter().find(|c| c.failure() == failure).unwrap();
         store = store.failing(&key(&failing_token(failure)), StoreError::new(cause));
     }
-    SessionEndpoint::new(store, &config("sessions", &[]))
+    SessionEndpoint::get(store, &config("sessions", &[]))
 }
 
 async fn get(shape: Shape, fields: &[(&str, &str)]) -> Answer {

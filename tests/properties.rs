@@ -4,17 +4,20 @@
 //! JSON type. The event goes through the function's entry point with an in-memory store
 //! (the store's own behaviour is covered against moto elsewhere).
 //!
+//! Both functions (`get-session`, `delete-session`) are driven so.
+//!
 //! Invariants: never an invocation error for a known front door, never a panic; the status
-//! is 200, 400, 405 or 500; the response is in the front door's format; every non-200 body
+//! is a contract status of the function's method (GET 200, DELETE 204 or 401 without a
+//! body; both 400, 405 or 500); the response is in the front door's format; every error body
 //! is a full ResponseError whose op_id is the invocation id and whose message is one of the
 //! fixed sentences (so the token, or anything else from the request, never appears in a
 //! response); each request writes exactly one log line, which holds neither the token nor
 //! its hash.
 
-use get_session::SessionEndpoint;
 use get_session::SessionToken;
 use get_session::{unix_now, SessionRecord, Username};
 use get_session::{Event, FrontDoor};
+use get_session::{Method, SessionEndpoint};
 use proptest::prelude::*;
 use serde_json::{json, Value};
 use testkit::MemoryStore;
@@ -22,8 +25,16 @@ use testkit::*;
 
 const LIVE: &str = "live-token-abcdefghijklmnop";
 
-fn app() -> SessionEndpoint<MemoryStore> {
-    memory_endpoint(&[(LIVE, "alice")], &[])
+/// The function of `method`, with a live session for [`LIVE`] (each case a fresh store: a
+/// logout deletes it).
+fn app(method: Method) -> SessionEndpoint<MemoryStore> {
+    let record = SessionRecord::new(Username::new("alice").unwrap(), unix_now() + 3600);
+    let store = MemoryStore::default().with(&key(LIVE), record);
+    endpoint_of(method, store, &config("sessions", &[]))
+}
+
+fn function() -> impl Strategy<Value = Method> {
+    prop_oneof![Just(Method::Get), Just(Method::Delete)]
 }
 
 /// Any text a front door could put in a JSON string, control characters and non-ASCII
@@ -92,6 +103,7 @@ fn field() -> impl Strategy<Value = (String, String)> {
 fn method() -> impl Strategy<Value = String> {
     prop_oneof![
         6 => Just("GET".to_owned()),
+        6 => Just("DELETE".to_owned()),
         1 => Just("POST".to_owned()),
         1 => Just("HEAD".to_owned()),
         1 => Just("OPTIONS".to_owned()),
@@ -241,6 +253,7 @@ proptest! {
     #[test]
     fn every_event_gets_a_contract_answer(
         shape in shape(),
+        function in function(),
         method in method(),
         fields in prop::collection::vec(field(), 0..6),
         mangled in mangle(),
@@ -253,7 +266,7 @@ proptest! {
         }
         let op_id = invocation_id();
         let json = event.to_string();
-        let response = runtime().block_on(app().invoke(&json, &op_id));
+        let response = runtime().block_on(app(function).invoke(&json, &op_id));
         let response = serde_json::to_value(response.expect("never an invocation error for a known front door")).unwrap();
         let answer = answer_of(door_of(&json), &response);
 
@@ -270,16 +283,16 @@ proptest! {
         }
 
         let status = answer.status;
-        if let Err(broken) = check_contract(&answer, &op_id, "alice") {
+        if let Err(broken) = check_contract(&answer, function, &op_id, "alice") {
             prop_assert!(false, "{}", broken);
         }
-        if mangled.is_none() && method != "GET" {
+        if mangled.is_none() && method != function.as_str() {
             prop_assert_eq!(status, 405);
         }
     }
 
     #[test]
-    fn a_valid_token_in_any_source_and_front_door_is_found(
+    fn a_valid_token_in_any_source_and_front_door_is_found_and_logged_out(
         shape in shape(),
         token in "[A-Za-z0-9._~+/-]{1,500}={0,2}",
         source in 0..3usize,
@@ -290,10 +303,19 @@ proptest! {
             _ => ("cookie", format!("a=1; session={token}; b=2")),
         };
         let record = SessionRecord::new(Username::new("bob").unwrap(), unix_now() + 60);
-        let app = SessionEndpoint::new(MemoryStore::default().with(&key(&token), record), &config("sessions", &[]));
+        let store = MemoryStore::default().with(&key(&token), record);
+        let app = SessionEndpoint::get(store.clone(), &config("sessions", &[]));
         let event = shape.event("GET", &[(name, &value)]);
         let answer = runtime().block_on(invoke(&app, &event, &invocation_id()));
         prop_assert_eq!(answer.parts(), (200, json!({"username": "bob"})));
+        // The same request as a logout: 204, the item gone, and a second one 401.
+        let logout = SessionEndpoint::delete(store.clone(), &config("sessions", &[]));
+        let event = shape.event("DELETE", &[(name, &value)]);
+        let answer = runtime().block_on(invoke(&logout, &event, &invocation_id()));
+        prop_assert_eq!(answer.status, 204);
+        prop_assert!(store.get(&key(&token)).is_none());
+        let answer = runtime().block_on(invoke(&logout, &event, &invocation_id()));
+        prop_assert_eq!(answer.status, 401);
     }
 
     /// Events grown in each way an event can grow, at realistic sizes (up to a few hundred
@@ -309,7 +331,7 @@ proptest! {
         if depth > 0 {
             event = with_nesting(&event, depth);
         }
-        let answer = runtime().block_on(invoke_json(&app(), &event, &invocation_id()));
+        let answer = runtime().block_on(invoke_json(&app(Method::Get), &event, &invocation_id()));
         prop_assert_eq!(answer.parts(), (200, json!({"username": "alice"})));
     }
 }

@@ -297,7 +297,7 @@ const TOUCHING: &[(&str, &str)] = &[("SESSION_IDLE_TIMEOUT", "30m"), ("SESSION_T
 /// The function over `store` with TOKEN live for alice, and these settings.
 fn memory_app(store: MemoryStore, settings: &[(&str, &str)]) -> SessionEndpoint<MemoryStore> {
     let record = SessionRecord::new(Username::new("alice").unwrap(), unix_now() + 3600);
-    SessionEndpoint::new(
+    SessionEndpoint::get(
         store.with(&key(TOKEN), record),
         &config("sessions", settings),
     )

@@ -1,7 +1,8 @@
-//! The function's IAM permissions in template.yaml, against what its code does: it may
-//! read items of the session table, and (only with TouchOnRead) update one attribute of
-//! them, under IAM conditions that name exactly the attributes the touch names
-//! (`TOUCH_ATTRIBUTES`) and allow no returned values. cfn-lint and `sam validate --lint`
+//! The functions' IAM permissions in template.yaml, against what their code does:
+//! `get-session` may read items of the session table, and (only with TouchOnRead) update
+//! one attribute of them, under IAM conditions that name exactly the attributes the touch
+//! names (`TOUCH_ATTRIBUTES`) and allow no returned values; `delete-session` may delete
+//! items, and nothing else. cfn-lint and `sam validate --lint`
 //! check the template's syntax in CI; this checks that its policy says what the code needs
 //! and nothing more.
 
@@ -48,17 +49,58 @@ fn the_touch_may_write_only_the_attributes_it_names_and_return_nothing() {
     );
 }
 
+/// The lines of the top-level resource `name` (from its line to the next resource).
+fn resource(name: &str) -> Vec<&'static str> {
+    let head = format!("  {name}:");
+    let mut lines = TEMPLATE.lines().skip_while(|l| *l != head);
+    let first = lines.next().unwrap_or_else(|| panic!("a resource {name}"));
+    std::iter::once(first)
+        .chain(lines.take_while(|l| l.is_empty() || l.starts_with("   ") || l.starts_with("  #")))
+        .collect()
+}
+
+fn actions(lines: &[&'static str]) -> Vec<&'static str> {
+    lines
+        .iter()
+        .filter_map(|l| l.trim().strip_prefix("Action: "))
+        .collect()
+}
+
 #[test]
-fn each_action_is_granted_once_and_only_the_ones_the_code_calls() {
-    let actions: Vec<&str> = TEMPLATE
-        .lines()
-        .filter_map(|l| l.trim().strip_prefix("Action: dynamodb:"))
-        .collect();
+fn each_function_is_granted_only_the_actions_its_code_calls() {
+    let all: Vec<&str> = actions(&TEMPLATE.lines().collect::<Vec<_>>());
     assert_eq!(
-        actions,
-        ["GetItem", "UpdateItem"],
-        "the function's dynamodb actions"
+        all,
+        [
+            "dynamodb:GetItem",
+            "dynamodb:UpdateItem",
+            "dynamodb:DeleteItem"
+        ],
+        "every action the template grants, once each"
+    );
+    assert_eq!(
+        actions(&resource("GetSessionFunction")),
+        ["dynamodb:GetItem", "dynamodb:UpdateItem"]
     );
     let get = statement("dynamodb:GetItem").join("\n");
     assert!(!get.contains("Condition"), "{get}");
+    // The logout's role: DeleteItem alone, on the session table in both table modes.
+    let delete = resource("DeleteSessionFunction");
+    assert_eq!(actions(&delete), ["dynamodb:DeleteItem"]);
+    let statement = statement("dynamodb:DeleteItem").join("\n");
+    assert!(
+        statement.contains("Resource: !If [CreateTable, !GetAtt SessionTable.Arn, !Sub \"arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/${ExistingTableName}\"]"),
+        "{statement}"
+    );
+    let text = delete.join("\n");
+    assert_eq!(
+        text.matches("- Statement:").count(),
+        1,
+        "one statement: {text}"
+    );
+    assert!(
+        !text.contains("Policy\n") && !text.contains("Policies:\n        - Dynamo"),
+        "no managed policies: {text}"
+    );
+    assert!(text.contains("Binary: delete-session"), "{text}");
 }

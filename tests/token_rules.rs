@@ -179,7 +179,7 @@ fn rows() -> Vec<Row> {
 /// The function with the demo session live in an in-memory store.
 fn demo_app() -> SessionEndpoint<MemoryStore> {
     let record = SessionRecord::new(Username::new("demo").unwrap(), unix_now() + 3600);
-    SessionEndpoint::new(
+    SessionEndpoint::get(
         MemoryStore::default().with(&key(T), record),
         &config("sessions", &[]),
     )

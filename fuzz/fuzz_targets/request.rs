@@ -1,14 +1,15 @@
-//! Fuzzes the function's entry point with events. The input's first byte picks a front door
-//! shape (or raw mode), the second the method; the rest is `name: value` header lines (any
+//! Fuzzes both functions' entry point (`get-session`, `delete-session`) with events. The
+//! input's first byte picks a front door shape (or raw mode), the second the method and the
+//! function; the rest is `name: value` header lines (any
 //! characters) put into the event the way that front door does, or in raw mode the whole
 //! input is the event JSON; in growth mode the event is one of `testkit::Growth`'s, with as
 //! many repetitions and as deep a nesting in an unread field as the input says (bounded). The function must never panic; every event of a known front
-//! door must get a contract answer (200/400/405/500) in its format, and every error must be
+//! door must get a contract answer of its function (GET 200, DELETE 204/401; 400/405/500) in its format, and every error must be
 //! a full ResponseError with the invocation id and one of the fixed messages (no echo).
 #![no_main]
 
 use get_session::SessionToken;
-use get_session::{Config, SessionEndpoint};
+use get_session::{Config, Method, SessionEndpoint};
 use get_session::{Event, FrontDoor};
 use get_session::{KeyScheme, SessionKey, SessionRecord, Username};
 use libfuzzer_sys::fuzz_target;
@@ -19,13 +20,17 @@ use testkit::{answer_of, check_contract, door_of, with_nesting, Growth};
 
 const REQUEST_ID: &str = "2c1e0f7a-9d3b-4e5f-8a6b-1c2d3e4f5a6b";
 
-fn app() -> SessionEndpoint<MemoryStore> {
+fn app(function: Method) -> SessionEndpoint<MemoryStore> {
     let token = SessionToken::parse(b"fuzz-live-token").unwrap();
     let key = SessionKey::derive(&token, KeyScheme::Sha256);
     let record = SessionRecord::new(Username::new("alice").unwrap(), i64::MAX);
     let config =
         Config::from_lookup(|k| (k == "SESSION_TABLE").then(|| "sessions".to_owned())).unwrap();
-    SessionEndpoint::new(MemoryStore::default().with(&key, record), &config)
+    let store = MemoryStore::default().with(&key, record);
+    match function {
+        Method::Get => SessionEndpoint::get(store, &config),
+        Method::Delete => SessionEndpoint::delete(store, &config),
+    }
 }
 
 /// An event of shape `shape` (0: REST v1, 1: HTTP API v1, 2: payload 2.0, 3: ALB, 4: ALB
@@ -72,7 +77,14 @@ fn event(shape: u8, method: &str, fields: &[(String, String)]) -> Value {
 
 fuzz_target!(|data: &[u8]| {
     let [shape, m, rest @ ..] = data else { return };
-    let method = ["GET", "GET", "GET", "POST", "HEAD", "OPTIONS", "get", ""][usize::from(*m % 8)];
+    let method = [
+        "GET", "GET", "DELETE", "DELETE", "POST", "OPTIONS", "delete", "",
+    ][usize::from(*m % 8)];
+    let function = if *m & 8 == 0 {
+        Method::Get
+    } else {
+        Method::Delete
+    };
     let event = if *shape == 0xff {
         // Raw mode: any JSON at all (well-formed, as the runtime checks), at any depth.
         match std::str::from_utf8(rest) {
@@ -104,7 +116,7 @@ fuzz_target!(|data: &[u8]| {
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
-    let result = rt.block_on(app().invoke(&event, REQUEST_ID));
+    let result = rt.block_on(app(function).invoke(&event, REQUEST_ID));
     assert_eq!(
         result.is_ok(),
         known,
@@ -112,7 +124,7 @@ fuzz_target!(|data: &[u8]| {
     );
     let Ok(response) = result else { return };
     let answer = answer_of(door_of(&event), &serde_json::to_value(response).unwrap());
-    if let Err(broken) = check_contract(&answer, REQUEST_ID, "alice") {
+    if let Err(broken) = check_contract(&answer, function, REQUEST_ID, "alice") {
         panic!("{broken}");
     }
 });

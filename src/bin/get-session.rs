@@ -4,5 +4,5 @@
 use get_session::SessionEndpoint;
 
 fn main() -> Result<(), lambda_runtime::Error> {
-    get_session::run(SessionEndpoint::new)
+    get_session::run(SessionEndpoint::get)
 }

@@ -7,11 +7,12 @@
 //! `issued_at` and `last_seen_at` (N, Unix epoch seconds). A global secondary index
 //! `username-index` (partition key `username`) lets `sessionctl` find a user's sessions;
 //! the function never uses it. With `SESSION_TOUCH`, a read may be followed by one
-//! conditional `UpdateItem` of `last_seen_at` ([`SessionStore::touch`]).
+//! conditional `UpdateItem` of `last_seen_at` ([`SessionStore::touch`]). A logout is one
+//! `DeleteItem` returning the old item ([`SessionStore::remove`]).
 
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use aws_sdk_dynamodb::Client;
 
 use super::classify::classify;
@@ -132,6 +133,24 @@ impl SessionStore for DynamoStore {
             }
             Err(e) => Err(classify(e)),
         }
+    }
+
+    async fn remove(&self, key: &SessionKey) -> Result<Option<SessionRecord>, StoreError> {
+        // One round trip: the delete, and the item as it was, judged by the caller. No
+        // condition: whatever the item held, it is gone after this. A touch racing it cannot
+        // bring it back, since a touch's condition needs the item to exist (`attribute_exists`).
+        let out = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .key(KEY_ATTR, AttributeValue::S(key.as_str().to_owned()))
+            .return_values(ReturnValue::AllOld)
+            .send()
+            .await
+            .map_err(classify)?;
+        out.attributes
+            .map(|item| record_from_item(&item))
+            .transpose()
     }
 }
 

@@ -1,9 +1,11 @@
-//! The session store: the port the handler asks "which record, if any, is stored under
-//! this key?" and "record that this session was used", and what can go wrong when asking.
+//! The session store: the port the handlers ask "which record, if any, is stored under
+//! this key?", "record that this session was used" and "delete this session, telling me
+//! what it was", and what can go wrong when asking.
 //!
-//! The port is two methods ([`SessionStore::find`], [`SessionStore::touch`]);
-//! [`DynamoStore`] answers them with one bounded `GetItem` or conditional `UpdateItem`
-//! ([`dynamo`], bounds in [`sdk`]); the test kit's `MemoryStore` from a map. A
+//! The port is three methods ([`SessionStore::find`], [`SessionStore::touch`],
+//! [`SessionStore::remove`]); [`DynamoStore`] answers them with one bounded `GetItem`,
+//! conditional `UpdateItem` or `DeleteItem` ([`dynamo`], bounds in [`sdk`]); the test
+//! kit's `MemoryStore` from a map. A
 //! failure is a [`StoreError`]: a [`Cause`] (a stable code, safe to log) that decides the
 //! [`StoreFailure`] kind a client is told, and the underlying error (the SDK's, with its
 //! full chain) as `source()`, for operators' tools that print it; the function logs only
@@ -43,6 +45,14 @@ pub trait SessionStore: Send + Sync + 'static {
         now: i64,
         idle_timeout: u32,
     ) -> impl Future<Output = Result<Touched, StoreError>> + Send;
+
+    /// Deletes the item under `key` and answers the record it held (`None` if there was
+    /// none), in one request: whatever answers, no session is stored under `key` any more.
+    /// A record that cannot be read is a `RecordInvalid` error, its item deleted all the same.
+    fn remove(
+        &self,
+        key: &SessionKey,
+    ) -> impl Future<Output = Result<Option<SessionRecord>, StoreError>> + Send;
 }
 
 /// What a touch did.

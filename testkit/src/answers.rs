@@ -8,7 +8,7 @@ use crate::MemoryStore;
 use get_session::ApiError;
 use get_session::{unix_now, KeyScheme, SessionKey, SessionRecord, Username};
 use get_session::{Cause, SessionStore, StoreError};
-use get_session::{Config, DynamoStore, SessionEndpoint};
+use get_session::{Config, DynamoStore, Method, SessionEndpoint};
 use get_session::{Event, FrontDoor, Unreadable};
 use get_session::{Malformed, SessionToken, Source, TokenError};
 
@@ -111,10 +111,14 @@ pub fn read_answer(door: FrontDoor, response: &Value) -> Result<Answer, String> 
             }
         }
     }
+    // No body (absent, or empty) reads as `null`; any other body must be JSON.
     let text = response["body"].as_str().unwrap_or_default();
-    let body = match serde_json::from_str(text) {
-        Ok(body) => body,
-        Err(e) => return wrong(&format!("body is not JSON ({e})")),
+    let body = match text {
+        "" => Value::Null,
+        text => match serde_json::from_str(text) {
+            Ok(body) => body,
+            Err(e) => return wrong(&format!("body is not JSON ({e})")),
+        },
     };
     Ok(Answer {
         status,
@@ -146,19 +150,41 @@ pub async fn invoke_json<S: SessionStore>(
     answer_of(door_of(json), &serde_json::to_value(response).unwrap())
 }
 
-/// The contract's promises for any answer, whatever the request: a contract status with
-/// the JSON and no-store headers; a 200 is `{}` or `{"username": live_user}`; anything else
-/// is a full ResponseError carrying `op_id` and one of the fixed messages (so nothing from
-/// the request, a token above all, is echoed). `Err` says which promise is broken.
-pub fn check_contract(answer: &Answer, op_id: &str, live_user: &str) -> Result<(), String> {
+/// The contract's promises for any answer of `method`, whatever the request. `GET`: a 200
+/// is `{}` or `{"username": live_user}`, with the JSON and no-store headers. `DELETE` (the
+/// DR API's logout): a 204 or a 401 has no body and no-store (a 401 also `WWW-Authenticate`).
+/// Both: anything else is a 400, 405 or 500 full ResponseError carrying `op_id` and one of
+/// the fixed messages (so nothing from the request, a token above all, is echoed), and a 405
+/// says `Allow` with the method in it. `Err` says which promise is broken.
+pub fn check_contract(
+    answer: &Answer,
+    method: Method,
+    op_id: &str,
+    live_user: &str,
+) -> Result<(), String> {
     let fail = |why: &str| Err(format!("{why}: {} {}", answer.status, answer.body));
-    if ![200, 400, 405, 500].contains(&answer.status) {
+    let success: &[u16] = match method {
+        Method::Get => &[200],
+        Method::Delete => &[204, 401],
+    };
+    if !success.contains(&answer.status) && ![400, 405, 500].contains(&answer.status) {
         return fail("not a contract status");
     }
-    if answer.header("content-type") != Some("application/json")
-        || answer.header("cache-control") != Some("no-store")
-    {
-        return fail("missing the JSON and no-store headers");
+    if answer.header("cache-control") != Some("no-store") {
+        return fail("no Cache-Control: no-store");
+    }
+    if method == Method::Delete && success.contains(&answer.status) {
+        let challenge = answer.header("www-authenticate");
+        return if !answer.body.is_null() || answer.header("content-type").is_some() {
+            fail("a body where the logout has none")
+        } else if (answer.status == 401) != (challenge == Some("Bearer")) {
+            fail("a 401 names its scheme in WWW-Authenticate, nothing else does")
+        } else {
+            Ok(())
+        };
+    }
+    if answer.header("content-type") != Some("application/json") {
+        return fail("missing the JSON content type");
     }
     let Some(obj) = answer.body.as_object() else {
         return fail("the body is not an object");
@@ -178,6 +204,13 @@ pub fn check_contract(answer: &Answer, op_id: &str, live_user: &str) -> Result<(
         || obj.get("op_id").and_then(Value::as_str) != Some(op_id)
     {
         return fail("not a full ResponseError with this op_id");
+    }
+    if answer.status == 405
+        && !answer
+            .header("allow")
+            .is_some_and(|allow| allow.split(", ").any(|m| m == method.as_str()))
+    {
+        return fail("a 405 whose Allow does not name the function's method");
     }
     let fixed = every_error()
         .iter()
@@ -244,15 +277,30 @@ pub fn memory_endpoint(
             let user = Username::new(*user).expect("a username");
             store.with(&key(token), SessionRecord::new(user, unix_now() + 3600))
         });
-    SessionEndpoint::new(store, &config("sessions", extra))
+    SessionEndpoint::get(store, &config("sessions", extra))
 }
 
-/// The function against `table` through `client`.
+/// The function of `method` (`get-session`, `delete-session`) with `store` and `config`.
+pub fn endpoint_of<S: SessionStore>(
+    method: Method,
+    store: S,
+    config: &Config,
+) -> SessionEndpoint<S> {
+    match method {
+        Method::Get => SessionEndpoint::get(store, config),
+        Method::Delete => SessionEndpoint::delete(store, config),
+    }
+}
+
+/// `get-session` against `table` through `client`.
 pub fn app(client: &Client, config: &Config) -> SessionEndpoint<DynamoStore> {
-    SessionEndpoint::new(
-        DynamoStore::new(client.clone(), &config.table, config.consistent_read),
-        config,
-    )
+    app_of(Method::Get, client, config)
+}
+
+/// The function of `method` against `table` through `client`.
+pub fn app_of(method: Method, client: &Client, config: &Config) -> SessionEndpoint<DynamoStore> {
+    let store = DynamoStore::new(client.clone(), &config.table, config.consistent_read);
+    endpoint_of(method, store, config)
 }
 
 /// One error of every kind the function can answer (every unreadable field, every token

@@ -17,7 +17,8 @@ pub enum Behavior {
     Hang,
     /// Answers this status with a DynamoDB error of this type (e.g. `ThrottlingException`).
     Error(u16, &'static str),
-    /// Answers a GetItem with this `Item` JSON (`None`: no item).
+    /// Answers a GetItem with this `Item` JSON, a DeleteItem with it as the old
+    /// `Attributes` (`None`: no item).
     Item(Option<String>),
     /// The first request waits `delay` before answering; the following ones answer at once.
     SlowFirst {
@@ -134,9 +135,13 @@ async fn serve(mut stream: TcpStream, state: Arc<State>) {
         *state.last_body.lock().unwrap() = String::from_utf8_lossy(&body).into_owned();
         let n = state.requests.fetch_add(1, Ordering::SeqCst);
 
-        let for_update = head
-            .to_ascii_lowercase()
-            .contains("x-amz-target: dynamodb_20120810.updateitem");
+        let head_lower = head.to_ascii_lowercase();
+        let for_update = head_lower.contains("x-amz-target: dynamodb_20120810.updateitem");
+        let member = if head_lower.contains("x-amz-target: dynamodb_20120810.deleteitem") {
+            "Attributes"
+        } else {
+            "Item"
+        };
         let update = state.update.lock().unwrap().clone().filter(|_| for_update);
         let current = update.or_else(|| state.behavior.lock().unwrap().clone());
         let (status, content_type, body) = match current.clone().unwrap() {
@@ -151,18 +156,19 @@ async fn serve(mut stream: TcpStream, state: Arc<State>) {
                     r#"{{"__type":"com.amazonaws.dynamodb.v20120810#{error_type}","message":"fake {error_type}"}}"#
                 ),
             ),
-            Behavior::Item(item) => (200, JSON, item_body(item)),
+            Behavior::Item(item) => (200, JSON, item_body(member, item)),
             Behavior::SlowFirst { delay, item } => {
                 if n == 0 {
                     tokio::time::sleep(delay).await;
                 }
-                (200, JSON, item_body(item))
+                (200, JSON, item_body(member, item))
             }
             Behavior::Raw(status, content_type, body) => (status, content_type, body.to_owned()),
             Behavior::ResetMidBody | Behavior::Truncated => {
-                let body = item_body(Some(
-                    r#"{"username":{"S":"alice"},"expires_at":{"N":"99999999999"}}"#.into(),
-                ));
+                let body = item_body(
+                    member,
+                    Some(r#"{"username":{"S":"alice"},"expires_at":{"N":"99999999999"}}"#.into()),
+                );
                 let head = format!(
                     "HTTP/1.1 200 OK\r\ncontent-type: {JSON}\r\ncontent-length: {}\r\n\r\n",
                     body.len()
@@ -190,9 +196,9 @@ async fn serve(mut stream: TcpStream, state: Arc<State>) {
 
 const JSON: &str = "application/x-amz-json-1.0";
 
-fn item_body(item: Option<String>) -> String {
+fn item_body(member: &str, item: Option<String>) -> String {
     match item {
-        Some(item) => format!(r#"{{"Item":{item}}}"#),
+        Some(item) => format!(r#"{{"{member}":{item}}}"#),
         None => "{}".to_owned(),
     }
 }

@@ -7,23 +7,27 @@
 //! bench) judge answers, and a rule written in two languages drifts. The scripts ask the
 //! `judge` binary (`src/bin/judge.rs`), which answers with these functions.
 
-use get_session::FrontDoor;
+use get_session::{unix_now, FrontDoor, Method};
 use serde_json::{json, Value};
 
-use crate::{check_contract, expected, read_answer, Shape};
+use crate::{check_contract, expected, read_answer, Shape, DEMO_TOKEN};
 
 /// The answer a request must get.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Want {
-    /// `200 SessionInfo`: `{"username": ...}` for a live session, `{}` for none.
+    /// `200 SessionInfo`: `{"username": ...}` for a live session, `{}` for none (`GET`).
     Session(Option<String>),
+    /// `204`, no body: logged out (`DELETE`).
+    LoggedOut,
+    /// `401`, no body: no session to log out of (`DELETE`).
+    NotLoggedIn,
     /// A `ResponseError` with this status and code.
     Error { status: u16, code: String },
 }
 
 impl Want {
-    /// An entry of `events/expected.json` (`{"status", "username"?}` or `{"status",
-    /// "error_code"}`).
+    /// An entry of `events/expected.json` (`{"status", "username"?}`, `{"status": 204 |
+    /// 401}` or `{"status", "error_code"}`).
     pub fn from_json(want: &Value) -> Result<Want, String> {
         let status = want["status"]
             .as_u64()
@@ -35,18 +39,108 @@ impl Want {
                 code: code.to_owned(),
             }),
             (None, user) if status == 200 => Ok(Want::Session(user.map(str::to_owned))),
-            _ => Err(format!("neither a session nor an error: {want}")),
+            (None, None) if status == 204 => Ok(Want::LoggedOut),
+            (None, None) if status == 401 => Ok(Want::NotLoggedIn),
+            _ => Err(format!("neither a session, a logout nor an error: {want}")),
         }
     }
 
     /// What `events/expected.json` lists for the sample event `rel`.
     pub fn of_sample(rel: &str) -> Result<Want, String> {
+        Ok(Expected::of_sample(rel)?.want)
+    }
+}
+
+/// An entry of `events/expected.json`: which function a sample is for, the answer it must
+/// get, and what the table must hold first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expected {
+    /// `"function"`: `get-session` (the default) or `delete-session`.
+    pub method: Method,
+    pub want: Want,
+    /// `"again"`: the answer to the same event invoked once more, right after (a second
+    /// logout of the same token).
+    pub again: Option<Want>,
+    /// `"seed"`: a session the sample's own token must have before each run (`{"token",
+    /// "state": "live" | "expired"}`), besides the demo session every sample may use.
+    pub seed: Option<Seed>,
+}
+
+/// A session a sample needs stored, as a login service would have written it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Seed {
+    pub token: String,
+    /// Past its `expires_at` (not yet removed by DynamoDB's TTL), or live for an hour.
+    pub expired: bool,
+}
+
+impl Seed {
+    /// `(token, username, expires_at)`: the item to put.
+    pub fn session(&self) -> (&str, &'static str, i64) {
+        let expires_at = if self.expired {
+            unix_now() - 60
+        } else {
+            unix_now() + 3600
+        };
+        (&self.token, "demo", expires_at)
+    }
+}
+
+impl Expected {
+    pub fn from_json(entry: &Value) -> Result<Expected, String> {
+        let method = match entry["function"].as_str() {
+            None | Some("get-session") => Method::Get,
+            Some("delete-session") => Method::Delete,
+            Some(other) => return Err(format!("no function {other:?}")),
+        };
+        let again = match &entry["again"] {
+            Value::Null => None,
+            again => Some(Want::from_json(again)?),
+        };
+        let seed = match &entry["seed"] {
+            Value::Null => None,
+            seed => Some(Seed {
+                token: seed["token"]
+                    .as_str()
+                    .ok_or_else(|| format!("a seed without a token: {entry}"))?
+                    .to_owned(),
+                expired: match seed["state"].as_str() {
+                    Some("live") => false,
+                    Some("expired") => true,
+                    _ => return Err(format!("a seed's state is live or expired: {entry}")),
+                },
+            }),
+        };
+        Ok(Expected {
+            method,
+            want: Want::from_json(entry)?,
+            again,
+            seed,
+        })
+    }
+
+    /// What `events/expected.json` lists for the sample event `rel`.
+    pub fn of_sample(rel: &str) -> Result<Expected, String> {
         let all = expected();
-        let want = all
+        let entry = all
             .get(rel)
             .ok_or_else(|| format!("{rel} is not in events/expected.json"))?;
-        Want::from_json(want)
+        Expected::from_json(entry)
     }
+}
+
+/// Every session the samples need, `(token, username, expires_at)`: the demo session and
+/// each sample's own seed. Put them all before each run of the samples (a logout sample
+/// deletes its session).
+pub fn sample_sessions() -> Vec<(String, &'static str, i64)> {
+    let mut all = vec![(DEMO_TOKEN.to_owned(), "demo", unix_now() + 3600)];
+    for entry in expected().values() {
+        if let Some(seed) = Expected::from_json(entry).ok().and_then(|e| e.seed) {
+            let (token, user, expires_at) = seed.session();
+            all.push((token.to_owned(), user, expires_at));
+        }
+    }
+    all
 }
 
 /// How an answer was judged.
@@ -73,12 +167,14 @@ impl Verdict {
     }
 }
 
-/// Judges `response`, the answer of front door `door` to a request that wanted `want`.
+/// Judges `response`, the answer of front door `door` to a request of `method` that
+/// wanted `want`.
 /// `request_id` is the invocation's id where the caller knows it (an error's op_id must be
 /// it); where it does not, an error's op_id must be a UUID. With `store_failing`, a `500`
 /// store error carrying the op_id is [`Verdict::StoreError`] instead of wrong.
 pub fn judge(
     door: FrontDoor,
+    method: Method,
     response: &Value,
     request_id: Option<&str>,
     want: &Want,
@@ -91,14 +187,14 @@ pub fn judge(
     let op_id = match (request_id, answer.body["op_id"].as_str()) {
         (Some(id), _) => id.to_owned(),
         (None, Some(id)) if uuid::Uuid::parse_str(id).is_ok() => id.to_owned(),
-        (None, _) if answer.status == 200 => String::new(),
+        (None, _) if [200, 204, 401].contains(&answer.status) => String::new(),
         (None, other) => return Verdict::Wrong(format!("op_id {other:?} is not a UUID")),
     };
     let live_user = match want {
         Want::Session(Some(user)) => user.as_str(),
         _ => "",
     };
-    if let Err(why) = check_contract(&answer, &op_id, live_user) {
+    if let Err(why) = check_contract(&answer, method, &op_id, live_user) {
         return Verdict::Wrong(why);
     }
     let code = answer.body["error_code"].as_str();
@@ -110,6 +206,8 @@ pub fn judge(
             };
             answer.status == 200 && answer.body == body
         }
+        Want::LoggedOut => answer.status == 204,
+        Want::NotLoggedIn => answer.status == 401,
         Want::Error { status, code: want } => {
             answer.status == *status && code == Some(want.as_str())
         }
@@ -198,7 +296,7 @@ mod tests {
     fn v2(status: u16, body: Value) -> Value {
         json!({
             "statusCode": status,
-            "headers": {"content-type": "application/json", "cache-control": "no-store"},
+            "headers": {"content-type": "application/json", "cache-control": "no-store", "allow": "GET"},
             "body": body.to_string(),
             "isBase64Encoded": false,
         })
@@ -211,14 +309,24 @@ mod tests {
         let door = FrontDoor::PayloadV2;
         let alice = Want::Session(Some("alice".into()));
         let live = v2(200, json!({"username": "alice"}));
-        assert_eq!(judge(door, &live, None, &alice, false), Verdict::Right);
+        assert_eq!(
+            judge(door, Method::Get, &live, None, &alice, false),
+            Verdict::Right
+        );
         assert!(matches!(
-            judge(door, &live, None, &Want::Session(None), false),
+            judge(door, Method::Get, &live, None, &Want::Session(None), false),
             Verdict::Wrong(_)
         ));
         // Another door's format is wrong, whatever the body.
         assert!(matches!(
-            judge(FrontDoor::PayloadV1, &live, None, &alice, false),
+            judge(
+                FrontDoor::PayloadV1,
+                Method::Get,
+                &live,
+                None,
+                &alice,
+                false
+            ),
             Verdict::Wrong(_)
         ));
         let message = get_session::ApiError::MethodNotAllowed.message();
@@ -233,17 +341,20 @@ mod tests {
             code: "method_not_allowed".into(),
         };
         assert_eq!(
-            judge(door, &error(ID), Some(ID), &want, false),
+            judge(door, Method::Get, &error(ID), Some(ID), &want, false),
             Verdict::Right
         );
-        assert_eq!(judge(door, &error(ID), None, &want, false), Verdict::Right);
+        assert_eq!(
+            judge(door, Method::Get, &error(ID), None, &want, false),
+            Verdict::Right
+        );
         assert!(matches!(
-            judge(door, &error("x"), None, &want, false),
+            judge(door, Method::Get, &error("x"), None, &want, false),
             Verdict::Wrong(_)
         ));
         let other = "0c1e0f7a-9d3b-4e5f-8a6b-1c2d3e4f5a6b";
         assert!(matches!(
-            judge(door, &error(other), Some(ID), &want, false),
+            judge(door, Method::Get, &error(other), Some(ID), &want, false),
             Verdict::Wrong(_)
         ));
         let store = get_session::ApiError::Store(get_session::StoreError::new(
@@ -254,19 +365,63 @@ mod tests {
             json!({"error_code": store.code(), "message": store.message(), "op_id": ID}),
         );
         assert!(matches!(
-            judge(door, &failed, Some(ID), &alice, false),
+            judge(door, Method::Get, &failed, Some(ID), &alice, false),
             Verdict::Wrong(_)
         ));
         assert_eq!(
-            judge(door, &failed, Some(ID), &alice, true),
+            judge(door, Method::Get, &failed, Some(ID), &alice, true),
             Verdict::StoreError("session_store_throttled".into())
         );
     }
 
     #[test]
+    fn logout_verdicts() {
+        let door = FrontDoor::PayloadV2;
+        let bare = |status: u16, headers: Value| json!({"statusCode": status, "headers": headers, "isBase64Encoded": false});
+        let no_store = json!({"cache-control": "no-store"});
+        let challenge = json!({"cache-control": "no-store", "www-authenticate": "Bearer"});
+        let delete = |response: &Value, want: &Want| {
+            judge(door, Method::Delete, response, None, want, false)
+        };
+        assert_eq!(
+            delete(&bare(204, no_store.clone()), &Want::LoggedOut),
+            Verdict::Right
+        );
+        assert_eq!(
+            delete(&bare(401, challenge.clone()), &Want::NotLoggedIn),
+            Verdict::Right
+        );
+        // The wrong one of the two, a 401 without its challenge, a 204 with one, a body, or
+        // a logout's answer from GET: all wrong.
+        for (response, want, method) in [
+            (
+                bare(204, no_store.clone()),
+                Want::NotLoggedIn,
+                Method::Delete,
+            ),
+            (
+                bare(401, no_store.clone()),
+                Want::NotLoggedIn,
+                Method::Delete,
+            ),
+            (bare(204, challenge), Want::LoggedOut, Method::Delete),
+            (v2(204, json!({})), Want::LoggedOut, Method::Delete),
+            (bare(204, no_store), Want::LoggedOut, Method::Get),
+        ] {
+            assert!(
+                matches!(
+                    judge(door, method, &response, None, &want, false),
+                    Verdict::Wrong(_)
+                ),
+                "{response} {want:?} {method:?}"
+            );
+        }
+    }
+
+    #[test]
     fn every_sample_has_a_want() {
         for rel in crate::fixture_files() {
-            Want::of_sample(&rel).unwrap();
+            Expected::of_sample(&rel).unwrap();
             door_of_sample(&rel).unwrap();
         }
     }

@@ -90,4 +90,13 @@ impl SessionStore for MemoryStore {
         self.touches.fetch_add(1, Ordering::Relaxed);
         Ok(Touched::Written)
     }
+
+    async fn remove(&self, key: &SessionKey) -> Result<Option<SessionRecord>, StoreError> {
+        // A key set to fail fails, and keeps its failure (the item is left as it was).
+        let mut records = self.lock();
+        if let Some(Err(e)) = records.get(key.as_str()) {
+            return Err(e.clone());
+        }
+        Ok(records.remove(key.as_str()).and_then(Result::ok))
+    }
 }

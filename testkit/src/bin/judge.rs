@@ -2,17 +2,22 @@
 //! asks it for every answer). One JSON request a line on stdin, one JSON answer a line on
 //! stdout:
 //!
-//! - `{"op": "sample", "event": REL, "response": R, "request_id"?: ID}`: judges R, the
-//!   answer to the sample event `events/REL`, against `events/expected.json`;
-//! - `{"op": "judge", "door": DIR, "response": R, "want": W, "request_id"?: ID,
-//!   "store_failing"?: bool}`: judges R, the answer of the front door of `events/DIR/`, against
-//!   W (an expected.json entry);
+//! - `{"op": "sample", "event": REL, "response": R, "request_id"?: ID, "again"?: bool}`:
+//!   judges R, the answer to the sample event `events/REL`, against `events/expected.json`
+//!   (with `again`, against its `again` entry: the answer to the second invocation);
+//! - `{"op": "judge", "door": DIR, "response": R, "want": W, "function"?: NAME,
+//!   "request_id"?: ID, "store_failing"?: bool}`: judges R, the answer of function NAME
+//!   (default `get-session`) through the front door of `events/DIR/`, against W (an
+//!   expected.json entry);
 //!   both answer `{"verdict": "right" | "store_error" | "wrong", ...}`;
 //! - `{"op": "key", "token": T}`: `{"key": K, "dynamodb_key": {"session_id": {"S": K}}}`,
 //!   the table key of T (SHA-256, as the function derives it by default);
 //! - `{"op": "item", "token": T, "username": U, "expires_at": N, "issued_at"?: N,
 //!   "last_seen_at"?: N}`: `{"item": ITEM}`, the session as a login service writes it, in
 //!   DynamoDB's JSON (what boto3's `put_item` takes);
+//! - `{"op": "sessions"}`: `{"items": [ITEM]}`, every session the sample events need (the
+//!   demo session and each sample's own seed), as `item` writes them: put them all before
+//!   each run of the samples;
 //! - `{"op": "emf", "line": L, "namespace": NS}`: `{"ok": bool, "why"?: ...}`;
 //! - `{"op": "doors"}`: `{"doors": [{"dir", "door"}]}`, every directory of sample events and
 //!   the front door the function must detect for it.
@@ -24,7 +29,7 @@ use std::io::{BufRead, Write};
 use get_session::{KeyScheme, SessionKey, SessionToken};
 use get_session::{EXPIRES_ATTR, ISSUED_ATTR, KEY_ATTR, LAST_SEEN_ATTR, USERNAME_ATTR};
 use serde_json::{json, Map, Value};
-use testkit::judge::{door_of_sample, emf_problem, judge, Want};
+use testkit::judge::{door_of_sample, emf_problem, judge, sample_sessions, Expected, Want};
 use testkit::Shape;
 
 fn main() {
@@ -58,37 +63,48 @@ fn answer(request: &Value) -> Result<Value, String> {
     match text("op")? {
         "sample" => {
             let rel = text("event")?;
-            let want = Want::of_sample(rel)?;
+            let expected = Expected::of_sample(rel)?;
+            let want = match request["again"].as_bool() {
+                Some(true) => expected
+                    .again
+                    .ok_or_else(|| format!("{rel} has no `again` answer"))?,
+                _ => expected.want,
+            };
             let door = door_of_sample(rel)?;
-            Ok(judge(door, &request["response"], request_id, &want, false).to_json())
+            let response = &request["response"];
+            Ok(judge(door, expected.method, response, request_id, &want, false).to_json())
         }
         "judge" => {
             let door = door_of_sample(text("door")?)?;
             let want = Want::from_json(&request["want"])?;
+            let method =
+                Expected::from_json(&json!({"function": request["function"], "status": 200}))?
+                    .method;
             let failing = request["store_failing"].as_bool().unwrap_or(false);
-            Ok(judge(door, &request["response"], request_id, &want, failing).to_json())
+            let response = &request["response"];
+            Ok(judge(door, method, response, request_id, &want, failing).to_json())
+        }
+        "sessions" => {
+            let items = sample_sessions()
+                .into_iter()
+                .map(|(token, user, expires_at)| item(&token, user, Some(expires_at), None, None))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(json!({ "items": items }))
         }
         "key" => {
             let key = key(text("token")?)?;
             Ok(json!({ "key": key, "dynamodb_key": { KEY_ATTR: { "S": key } } }))
         }
         "item" => {
-            let mut item = Map::new();
-            item.insert(KEY_ATTR.into(), json!({ "S": key(text("token")?)? }));
-            item.insert(USERNAME_ATTR.into(), json!({ "S": text("username")? }));
-            for (attr, name, required) in [
-                (EXPIRES_ATTR, "expires_at", true),
-                (ISSUED_ATTR, "issued_at", false),
-                (LAST_SEEN_ATTR, "last_seen_at", false),
-            ] {
-                match request[name].as_i64() {
-                    Some(t) => {
-                        item.insert(attr.into(), json!({ "N": t.to_string() }));
-                    }
-                    None if required => return Err(format!("`{name}` is required (seconds)")),
-                    None => {}
-                }
-            }
+            let time = |name: &str| request[name].as_i64();
+            let (last_seen_at, issued_at) = (time("last_seen_at"), time("issued_at"));
+            let item = item(
+                text("token")?,
+                text("username")?,
+                time("expires_at"),
+                issued_at,
+                last_seen_at,
+            )?;
             Ok(json!({ "item": item }))
         }
         "emf" => Ok(match emf_problem(&request["line"], text("namespace")?) {
@@ -103,6 +119,30 @@ fn answer(request: &Value) -> Result<Value, String> {
         })),
         other => Err(format!("unknown op {other:?}")),
     }
+}
+
+/// A session item as the login service writes it, in DynamoDB's JSON.
+fn item(
+    token: &str,
+    username: &str,
+    expires_at: Option<i64>,
+    issued_at: Option<i64>,
+    last_seen_at: Option<i64>,
+) -> Result<Value, String> {
+    let mut item = Map::new();
+    item.insert(KEY_ATTR.into(), json!({ "S": key(token)? }));
+    item.insert(USERNAME_ATTR.into(), json!({ "S": username }));
+    let expires_at = expires_at.ok_or("`expires_at` is required (seconds)")?;
+    for (attr, time) in [
+        (EXPIRES_ATTR, Some(expires_at)),
+        (ISSUED_ATTR, issued_at),
+        (LAST_SEEN_ATTR, last_seen_at),
+    ] {
+        if let Some(t) = time {
+            item.insert(attr.into(), json!({ "N": t.to_string() }));
+        }
+    }
+    Ok(Value::Object(item))
 }
 
 /// The table key of `token`, as the function derives it by default.

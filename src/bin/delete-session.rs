@@ -1,0 +1,9 @@
+//! The `delete-session` Lambda function (`DELETE /session`, logout): wiring only.
+//! Configuration, the DynamoDB client and the runtime are [`get_session::run`]'s; this names
+//! the handler.
+
+use get_session::SessionEndpoint;
+
+fn main() -> Result<(), lambda_runtime::Error> {
+    get_session::run(SessionEndpoint::delete)
+}
