@@ -1,9 +1,13 @@
 """End-to-end: what a user does, on 127.0.0.1 only.
 
-Starts moto (local DynamoDB) and `cargo lambda watch`, seeds sessions with sessionctl,
-calls GET /session over real HTTP (live via each source, unknown, expired, malformed,
-absent, POST), runs `cargo lambda invoke --data-file` on every event in events/, checks
-every response against openapi.yaml with schemathesis, runs the function a second time at
+Starts moto (local DynamoDB) and `cargo lambda watch` for each function (get-session,
+delete-session) behind one local URL that routes DELETE to the logout and every other
+method to get-session (as the template's HTTP API routes do), seeds sessions with
+sessionctl, calls /session over real HTTP (GET live via each source, unknown, expired,
+malformed, absent, POST; DELETE: log out, then GET answers nothing, a second logout, no
+token, malformed), runs `cargo lambda invoke --data-file` on every event in events/ (each
+with its function), the same through AWS's emulator, checks every response against
+openapi.yaml with schemathesis, runs the function a second time at
 AWS_LAMBDA_LOG_LEVEL=TRACE with JSON logs and metrics (every kind of request; the log must
 hold no token, no token hash and no username, and every request line must be valid EMF),
 and ends with a soak of SOAK_REQUESTS (default 10,000) invocations watching the function's
@@ -16,9 +20,11 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import judge  # noqa: E402
@@ -101,11 +107,77 @@ def wait_answering(url, secs, what):
         time.sleep(1)
 
 
+def seed_samples(env, table=TABLE):
+    """Puts every session the sample events need (judge.sessions()): before each run of them,
+    since the logout samples delete their own."""
+    import boto3
+    ddb = boto3.client("dynamodb", endpoint_url=env["AWS_ENDPOINT_URL_DYNAMODB"], region_name="us-east-1",
+                       aws_access_key_id="local", aws_secret_access_key="local")
+    for item in judge.sessions():
+        ddb.put_item(TableName=table, Item=item)
+
+
+def run_samples(label, expected, invoke):
+    """Every sample event through `invoke(rel, function) -> (response, request_id)`, each
+    judged against events/expected.json (twice in a row where it lists `again`)."""
+    for rel, want in sorted(expected.items()):
+        for again in judge.runs(want):
+            try:
+                resp, request_id = invoke(rel, judge.function(want))
+            except (OSError, ValueError) as e:
+                check(f"{label} {rel}", False, str(e))
+                break
+            ok, why = judge.sample(rel, resp, request_id, again=again)
+            check(f"{label} {rel}: {(want.get('again') if again else want)['status']}", ok, why)
+
+
+class _Router(BaseHTTPRequestHandler):
+    """Forwards each request to the function its method is routed to."""
+    routes = {}
+    protocol_version = "HTTP/1.1"
+
+    def _forward(self):
+        base = self.routes.get(self.command, self.routes["*"])
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0)) or None
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
+        req = urllib.request.Request(base + self.path, data=body, method=self.command, headers=headers)
+        try:
+            with urllib.request.urlopen(req, timeout=60) as r:
+                status, rh, data = r.status, r.headers, r.read()
+        except urllib.error.HTTPError as e:
+            status, rh, data = e.code, e.headers, e.read()
+        self.send_response(status)
+        for k, v in rh.items():
+            if k.lower() not in ("content-length", "transfer-encoding", "connection", "date", "server"):
+                self.send_header(k, v)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def __getattr__(self, name):
+        # Every method, whatever its name (QUERY, ...), is the function's to answer.
+        if name.startswith("do_"):
+            return self._forward
+        raise AttributeError(name)
+
+    def log_message(self, *args):
+        pass
+
+
+def method_router(routes):
+    """A local URL routing by method as the template's HTTP API does (`DELETE /session` to
+    the logout, `ANY /session` to get-session): routes {"DELETE": base, "*": base}."""
+    handler = type("Router", (_Router,), {"routes": routes})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server.server_address[1]
+
+
 def main():
     os.makedirs(RUN_DIR, exist_ok=True)
     env = dict(os.environ, AWS_REGION="us-east-1", AWS_DEFAULT_REGION="us-east-1",
                AWS_ACCESS_KEY_ID="local", AWS_SECRET_ACCESS_KEY="local",
-               AWS_EC2_METADATA_DISABLED="true", SESSION_TABLE=TABLE)
+               AWS_EC2_METADATA_DISABLED="true", SESSION_TABLE=TABLE, SESSION_METHODS="GET, DELETE")
     env.pop("AWS_PROFILE", None)
     env.pop("AWS_SESSION_TOKEN", None)
 
@@ -124,6 +196,8 @@ def main():
     revoked = subprocess.run([ctl, "create", "mallory"], env=env, check=True,
                              capture_output=True, text=True).stdout.strip()
     subprocess.run([ctl, "revoke", revoked], env=env, check=True, stderr=subprocess.DEVNULL)
+    leaving = subprocess.run([ctl, "create", "bob", "--ttl", "1h"], env=env, check=True,
+                             capture_output=True, text=True).stdout.strip()
 
     # An expired session that DynamoDB's TTL has not deleted yet.
     import boto3
@@ -132,14 +206,25 @@ def main():
                  aws_access_key_id="local", aws_secret_access_key="local").put_item(
         TableName=TABLE, Item=judge.item(expired, "old", time.time() - 60))
 
-    fn_port = free_port()
+    fn_port, logout_port = free_port(), free_port()
+    ports = {"get-session": fn_port, "delete-session": logout_port}
     watch = start("watch", [os.path.join(VENV_BIN, "cargo-lambda"), "lambda", "watch", "-A", "127.0.0.1",
                             "-P", str(fn_port), "--bin", "get-session"], env)
     wait_port(fn_port, watch, 600)
-    url = f"http://127.0.0.1:{fn_port}/session"  # the URL scripts/dev prints
-
+    logout_watch = start("watch-logout", [os.path.join(VENV_BIN, "cargo-lambda"), "lambda", "watch", "-A",
+                                          "127.0.0.1", "-P", str(logout_port), "--bin", "delete-session"], env)
+    wait_port(logout_port, logout_watch, 600)
     # The first call may wait for the build; give it time.
-    wait_answering(url, 600, "the function")
+    wait_answering(f"http://127.0.0.1:{fn_port}/session", 600, "the function")
+    status = 0
+    deadline = time.time() + 600
+    while status != 401 and time.time() < deadline:  # the logout's build
+        try:
+            status = http(f"http://127.0.0.1:{logout_port}/session", "DELETE")[0]
+        except OSError:
+            time.sleep(1)
+    # One URL for both, as the HTTP API serves them.
+    url = f"http://127.0.0.1:{method_router({'DELETE': f'http://127.0.0.1:{logout_port}', '*': f'http://127.0.0.1:{fn_port}'})}/session"
 
     cases = [
         ("live via x-dr-session", "GET", {"x-dr-session": DEMO_TOKEN}, 200, {"username": "demo"}),
@@ -152,40 +237,62 @@ def main():
         ("malformed token", "GET", {"x-dr-session": "not a token!"}, 400, "invalid_session_token"),
         ("token over 512 bytes", "GET", {"x-dr-session": "a" * 513}, 400, "invalid_session_token"),
         ("POST", "POST", {"x-dr-session": DEMO_TOKEN}, 405, "method_not_allowed"),
+        ("PUT", "PUT", {"x-dr-session": DEMO_TOKEN}, 405, "method_not_allowed"),
     ]
-    for name, method, headers, want_status, want in cases:
+    logout_cases = [
+        ("logout via Bearer", "DELETE", {"Authorization": f"Bearer {leaving}"}, 204, None),
+        ("GET after the logout", "GET", {"Authorization": f"Bearer {leaving}"}, 200, {}),
+        ("a second logout", "DELETE", {"Authorization": f"Bearer {leaving}"}, 401, None),
+        ("logout without a token", "DELETE", {}, 401, None),
+        ("logout of an unknown token", "DELETE", {"x-dr-session": "unknown-token-123"}, 401, None),
+        ("logout of a revoked token", "DELETE", {"x-dr-session": revoked}, 401, None),
+        ("logout with a malformed token", "DELETE", {"x-dr-session": "not a token!"}, 400, "invalid_session_token"),
+    ]
+    for name, method, headers, want_status, want in cases + logout_cases:
         status, resp_headers, body = http(url, method, headers)
-        ok = judge.http(status, resp_headers, body, want_status, want) == "right"
-        check(f"HTTP {name}: {want_status}", ok, f"{status} {body}")
-        for secret in (DEMO_TOKEN, alice, expired, revoked):
+        function = "delete-session" if method == "DELETE" else "get-session"
+        ok = judge.http(status, resp_headers, body, want_status, want, function) == "right"
+        check(f"HTTP {name}: {want_status}", ok, f"{status} {resp_headers} {body}")
+        if status == 405:
+            allow = {k.lower(): v for k, v in resp_headers.items()}.get("allow")
+            check(f"HTTP {name}: Allow lists both methods of /session", allow == "GET, DELETE",
+                  str(resp_headers))
+        for secret in (DEMO_TOKEN, alice, expired, revoked, leaving):
             if secret in body:
                 check(f"HTTP {name}: token not echoed", False, body)
 
     expected = json.load(open(os.path.join(ROOT, "events", "expected.json")))["events"]
-    for rel, want in sorted(expected.items()):
+
+    def cargo_lambda_invoke(rel, function):
         out = subprocess.run([os.path.join(VENV_BIN, "cargo-lambda"), "lambda", "invoke", "-A", "127.0.0.1",
-                              "-P", str(fn_port), "get-session", "--data-file", os.path.join("events", rel)],
+                              "-P", str(ports[function]), function, "--data-file", os.path.join("events", rel)],
                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
         try:
-            resp = json.loads(out.stdout)
+            return json.loads(out.stdout), None
         except ValueError as e:
-            check(f"invoke {rel}", False, f"{e}: {out.stdout} {out.stderr}")
-            continue
-        ok, why = judge.sample(rel, resp)
-        check(f"invoke {rel}: {want['status']}", ok, why)
+            raise ValueError(f"{e}: {out.stdout} {out.stderr}")
+
+    seed_samples(env)
+    run_samples("invoke", expected, cargo_lambda_invoke)
 
     # The log never carries a token.
-    with open(os.path.join(RUN_DIR, "e2e-watch.log")) as f:
-        logs = f.read()
-    check("function log has one line per request with op_id", logs.count("op_id=") >= len(cases) + len(expected))
-    for secret in (DEMO_TOKEN, alice, expired, revoked):
-        check("token absent from function log", secret not in logs)
+    logs = {}
+    for function, name in (("get-session", "watch"), ("delete-session", "watch-logout")):
+        with open(os.path.join(RUN_DIR, f"e2e-{name}.log")) as f:
+            logs[function] = f.read()
+        requests = sum(len(judge.runs(w)) for w in expected.values() if judge.function(w) == function)
+        requests += sum(1 for c in cases + logout_cases if (c[1] == "DELETE") == (function == "delete-session"))
+        check(f"{function}'s log has one line per request with op_id", logs[function].count("op_id=") >= requests,
+              f"{logs[function].count('op_id=')} < {requests}")
+        for secret in (DEMO_TOKEN, alice, expired, revoked, leaving):
+            check(f"token absent from {function}'s log", secret not in logs[function])
 
     rie_events(env, expected)
     session_policy(env)
-    conformance(fn_port, env)
-    trace_logs(env, cases, expected)
-    soak(url, int(os.environ.get("SOAK_REQUESTS", "10000")),
+    conformance(url.rsplit("/", 1)[0], env)
+    get_only = {rel: want for rel, want in expected.items() if judge.function(want) == "get-session"}
+    trace_logs(env, cases, get_only)
+    soak(f"http://127.0.0.1:{fn_port}/session", int(os.environ.get("SOAK_REQUESTS", "10000")),
          {"demo": DEMO_TOKEN, "alice": alice}, expired, revoked)
 
     print(f"\n{len(failures)} failure(s)" if failures else "\nend-to-end: all passed")
@@ -194,31 +301,39 @@ def main():
 
 def rie_events(env, expected):
     """Every sample event through AWS's own Lambda Runtime Interface Emulator (shipped in
-    the aws-sam-cli package), which runs the function binary as Lambda does."""
+    the aws-sam-cli package), which runs each function binary as Lambda does."""
     rie = os.environ.get("SAM_RIE")
     if not rie or not os.path.exists(rie):
         check("AWS's emulator is installed (SAM_RIE)", False, str(rie))
         return
     print("\nevents through AWS's Runtime Interface Emulator")
-    port = free_port()
-    proc = start("rie", [rie, "--runtime-interface-emulator-address", f"127.0.0.1:{port}",
-                         os.path.join(ROOT, "target", "debug", "get-session")], env)
-    wait_port(port, proc, 30)
-    url = f"http://127.0.0.1:{port}/2015-03-31/functions/function/invocations"
+    urls, procs = {}, []
+    for function, name in (("get-session", "rie"), ("delete-session", "rie-logout")):
+        port = free_port()
+        # Each its own Runtime API port too: two emulators at once.
+        proc = start(name, [rie, "--runtime-interface-emulator-address", f"127.0.0.1:{port}",
+                            "--runtime-api-address", f"127.0.0.1:{free_port()}",
+                            os.path.join(ROOT, "target", "debug", function)], env)
+        wait_port(port, proc, 30)
+        urls[function] = f"http://127.0.0.1:{port}/2015-03-31/functions/function/invocations"
+        procs.append(proc)
+    url = urls["get-session"]
     op_ids = []
-    for rel, want in sorted(expected.items()):
+
+    def rie_invoke(rel, function):
         with open(os.path.join(ROOT, "events", rel), "rb") as f:
             data = f.read()
-        req = urllib.request.Request(url, data=data, method="POST")
+        req = urllib.request.Request(urls[function], data=data, method="POST")
         with urllib.request.urlopen(req, timeout=60) as r:
             resp = json.loads(r.read())
-        if "error_code" in want:
-            try:
-                op_ids.append(json.loads(resp["body"]).get("op_id"))
-            except (KeyError, TypeError, ValueError):
-                pass
-        ok, why = judge.sample(rel, resp)
-        check(f"rie {rel}: {want['status']}", ok, why)
+        try:
+            op_ids.append((function, json.loads(resp["body"])["op_id"]))
+        except (KeyError, TypeError, ValueError):
+            pass
+        return resp, None
+
+    seed_samples(env)
+    run_samples("rie", expected, rie_invoke)
     # An event of no known front door: an invocation error, not a crash.
     req = urllib.request.Request(url, data=b'{"Records": []}', method="POST")
     with urllib.request.urlopen(req, timeout=60) as r:
@@ -241,9 +356,13 @@ def rie_events(env, expected):
     check("rie: the event that is not JSON is logged on one short line with its request id, without the payload",
           len(bad) == 1 and len(bad[0]) < 1000 and secret not in log and "requestId" in bad[0],
           "\n".join(b[:400] for b in bad))
+    with open(os.path.join(RUN_DIR, "e2e-rie-logout.log"), encoding="utf-8", errors="replace") as f:
+        logout_log = f.read()
+    logs = {"get-session": log, "delete-session": logout_log}
     check("rie: every error's op_id is the emulator's RequestId",
-          all(f"RequestId: {op}" in log for op in op_ids), str(op_ids[:3]))
-    os.killpg(proc.pid, signal.SIGTERM)
+          all(f"RequestId: {op}" in logs[fn] for fn, op in op_ids), str(op_ids[:3]))
+    for proc in procs:
+        os.killpg(proc.pid, signal.SIGTERM)
 
 
 def session_policy(env):
@@ -354,12 +473,13 @@ def trace_logs(env, http_cases, expected):
     check("trace: every request line is valid EMF", not bad, json.dumps(bad[:2]))
 
 
-def conformance(fn_port, env):
-    """schemathesis against openapi.yaml: every response must match the document."""
+def conformance(base_url, env):
+    """schemathesis against openapi.yaml (both operations, through the method router):
+    every response must match the document."""
     print("\nconformance: schemathesis against openapi.yaml")
     st_env = dict(env, PYTHONPATH=ROOT, SCHEMATHESIS_HOOKS="scripts.schemathesis_hooks")
     out = subprocess.run(
-        [os.path.join(VENV_BIN, "schemathesis"), "run", "openapi.yaml", "--url", f"http://127.0.0.1:{fn_port}",
+        [os.path.join(VENV_BIN, "schemathesis"), "run", "openapi.yaml", "--url", base_url,
          "--checks", "all",
          # Input-acceptance checks cannot express "first present source wins" (a malformed
          # cookie next to a valid header is ignored); every response check stays on.

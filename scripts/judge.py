@@ -36,16 +36,17 @@ def _ask(**request):
     return answer
 
 
-def sample(rel, response, request_id=None):
-    """(ok, why): whether `response` is the answer events/expected.json lists for events/`rel`."""
-    v = _ask(op="sample", event=rel, response=response, request_id=request_id)
+def sample(rel, response, request_id=None, again=False):
+    """(ok, why): whether `response` is the answer events/expected.json lists for events/`rel`
+    (with `again`: its `again` entry, the answer to a second invocation)."""
+    v = _ask(op="sample", event=rel, response=response, request_id=request_id, again=again)
     return v["verdict"] == "right", v.get("why", "")
 
 
-def verdict(door_dir, response, want, request_id=None, store_failing=False):
+def verdict(door_dir, response, want, request_id=None, store_failing=False, function="get-session"):
     """'right', the error code of a 500 store error (with store_failing), or 'wrong'."""
     v = _ask(op="judge", door=door_dir, response=response, want=want, request_id=request_id,
-             store_failing=store_failing)
+             store_failing=store_failing, function=function)
     return {"right": "right", "store_error": v.get("error_code"), "wrong": "wrong"}[v["verdict"]]
 
 
@@ -62,6 +63,23 @@ def item(token, username, expires_at, issued_at=None, last_seen_at=None):
     if last_seen_at is not None:
         request["last_seen_at"] = int(last_seen_at)
     return _ask(**request)["item"]
+
+
+def sessions():
+    """Every session item (DynamoDB JSON) the sample events need: the demo session and each
+    sample's own (a logout sample deletes its own, so put them all before each run)."""
+    return _ask(op="sessions")["items"]
+
+
+def runs(want):
+    """[False] or [False, True]: the invocations an expected.json entry asks for (`again`:
+    the same event a second time, right after), as sample()'s `again` argument."""
+    return [False, True] if "again" in want else [False]
+
+
+def function(want):
+    """The function an expected.json entry is for: get-session or delete-session."""
+    return want.get("function", "get-session")
 
 
 def emf(line, namespace):
@@ -85,18 +103,21 @@ def close():
 
 
 def want(status, expected):
-    """An expected.json entry from a test case's (status, {} / {"username": U} / error code)."""
+    """An expected.json entry from a test case's (status, {} / {"username": U} / error code /
+    None: no body, a logout's 204 or 401)."""
+    if expected is None:
+        return {"status": status}
     if isinstance(expected, dict):
         return dict({"status": status}, **expected)
     return {"status": status, "error_code": expected}
 
 
-def http(status, headers, body, expected_status, expected):
-    """verdict() of a plain HTTP answer (`cargo lambda watch`, `sam local start-api`: both
-    serve the function through an HTTP API payload 2.0 event), against a test case's
-    (status, {} / {"username": U} / error code)."""
+def http(status, headers, body, expected_status, expected, function="get-session"):
+    """verdict() of a plain HTTP answer of `function` (`cargo lambda watch`, `sam local
+    start-api`: both serve it through an HTTP API payload 2.0 event), against a test case's
+    (status, {} / {"username": U} / error code / None)."""
     response = {"statusCode": status, "headers": {k.lower(): v for k, v in headers.items()}, "body": body}
-    return verdict("apigw-http-v2", response, want(expected_status, expected))
+    return verdict("apigw-http-v2", response, want(expected_status, expected), function=function)
 
 
 def table_key(token):
