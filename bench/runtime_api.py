@@ -328,7 +328,10 @@ def checker(name):
 
     def check(kind, body):
         assert kind == "response", f"{name}: {kind} {body[:200]!r}"
-        if name.startswith("get-session"):
+        if name.startswith("delete-session"):
+            verdict = judge.verdict(door, json.loads(body), {"status": 401}, function="delete-session")
+            assert verdict == "right", f"{name}: {verdict}: {body[:300]}"
+        elif name.startswith("get-session"):
             verdict = judge.verdict(door, json.loads(body), {"status": 200, "username": "bench"})
             assert verdict == "right", f"{name}: {verdict}: {body[:300]}"
         elif name.startswith("boto3"):

@@ -3,6 +3,7 @@ ready, make the README's curl calls, stop it with Ctrl-C (SIGINT to its process 
 check that nothing it started is left running or listening.
 """
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -13,7 +14,8 @@ import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEMO = "demo-session-token-0123456789abcdef"
-PORTS = (int(os.environ.get("MOTO_PORT", 8000)), int(os.environ.get("FUNCTION_PORT", 9000)))
+PORTS = (int(os.environ.get("MOTO_PORT", 8000)), int(os.environ.get("FUNCTION_PORT", 9000)),
+         int(os.environ.get("LOGOUT_PORT", 9001)))
 URL = f"http://127.0.0.1:{PORTS[1]}/session"
 
 
@@ -24,6 +26,15 @@ def get(headers):
             return r.status, r.read().decode()
     except urllib.error.HTTPError as e:
         return e.code, e.read().decode()
+
+
+def delete(url, token):
+    req = urllib.request.Request(url, method="DELETE", headers={"Authorization": f"Bearer {token}"})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status
+    except urllib.error.HTTPError as e:
+        return e.code
 
 
 def listening(port):
@@ -73,6 +84,29 @@ def main():
         print(("ok   " if ok else "FAIL ") + f"README curl malformed: {status}")
         if not ok:
             failures.append("malformed")
+        # The logout line scripts/dev prints, with alice's token: 204, then 401, then GET {}.
+        with open(os.path.join(ROOT, ".local", "run", "dev-check.log")) as f:
+            printed = re.search(r"curl -i -X DELETE (\S+) -H 'Authorization: Bearer ([0-9a-f]{64})'", f.read())
+        if not printed:
+            print("FAIL scripts/dev prints the logout line")
+            failures.append("logout line")
+        else:
+            logout_url, alice = printed.groups()
+            deadline = time.time() + 600  # the logout's first build
+            got = []
+            while True:
+                try:
+                    got = [delete(logout_url, alice), delete(logout_url, alice)]
+                    break
+                except OSError:
+                    if time.time() > deadline:
+                        break
+                    time.sleep(1)
+            after = get({"Authorization": f"Bearer {alice}"})
+            ok = got == [204, 401] and after == (200, "{}")
+            print(("ok   " if ok else "FAIL ") + f"README logout: {got}, then GET {after}")
+            if not ok:
+                failures.append("logout")
     finally:
         os.killpg(dev.pid, signal.SIGINT)  # what Ctrl-C in a terminal sends
         try:

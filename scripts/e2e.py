@@ -166,7 +166,7 @@ class _Router(BaseHTTPRequestHandler):
 
 def method_router(routes):
     """A local URL routing by method as the template's HTTP API does (`DELETE /session` to
-    the logout, `ANY /session` to get-session): routes {"DELETE": base, "*": base}."""
+    the logout, every other method to get-session): routes {"DELETE": base, "*": base}."""
     handler = type("Router", (_Router,), {"routes": routes})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()

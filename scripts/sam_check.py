@@ -1,14 +1,18 @@
 """What ships, run the way users run it (after `scripts/sam_check` has built it):
 
-1. the arm64 artifact `sam build` made from template.yaml: an aarch64 ELF, built with
+1. the arm64 artifacts `sam build` made from template.yaml (GetSessionFunction and
+   DeleteSessionFunction, one release build of the crate): each an aarch64 ELF, built with
    unwinding (so a panic is an invocation error, not a dead process), its size, and every
-   file in events/ through AWS's emulator with the artifact under qemu-aarch64-static;
+   file in events/ through AWS's emulator with its function's artifact under
+   qemu-aarch64-static;
 2. `sam local invoke` of every file in events/ in Docker, with the arm64 artifact (under
    qemu-user-static) and, when it was built (SAM_X86=1), the x86_64 one, each answer
    checked against events/expected.json,
    each error's op_id equal to SAM's RequestId; and the HTTP API events again with
    `ExistingTableName` set (the template's other table mode: no table of its own, the
-   function reads the login service's table, named by the parameter alone).
+   functions use the login service's table, named by the parameter alone). Each event goes
+   to the function expected.json names; the sessions the events need are put before each
+   run (a logout deletes its own).
 
    The arm64 containers run AWS's emulator natively: SAM's own image for them would run
    the emulator (a Go program) under qemu-user as well, and that pair sometimes never
@@ -20,7 +24,7 @@
    qemu. Any invoke that does not answer in time prints what each part said (SAM, the
    container, the emulator and the function) so the part that hung can be named;
 3. `sam local start-api`: the README's curl lines as real HTTP through SAM's API Gateway
-   emulator.
+   emulator, and a logout: DELETE answers 204, then GET answers `{}`, then DELETE 401.
 
 The function reaches moto (a real local DynamoDB) on the Docker bridge's gateway address.
 Exits non-zero on any failure; prints how long each step took.
@@ -42,6 +46,7 @@ import judge  # noqa: E402
 ROOT = e2e.ROOT
 TABLE = "sessions-sam"
 DEMO = e2e.DEMO_TOKEN
+FUNCTIONS = {"get-session": "GetSessionFunction", "delete-session": "DeleteSessionFunction"}
 # Strings only Rust's unwinding panic runtime (std's panic_unwind) carries; a build with
 # panic = "abort" links panic_abort instead and has none of them.
 UNWIND_MARKERS = [b"Rust cannot catch foreign exceptions", b"Rust panics must be rethrown"]
@@ -53,38 +58,50 @@ def timed(label, t0):
 
 def check_arm64(build_dir, rie, expected):
     t0 = time.time()
-    bootstrap = os.path.join(build_dir, "GetSessionFunction", "bootstrap")
-    if not os.path.exists(bootstrap):
-        e2e.check("sam build: arm64 bootstrap exists", False, bootstrap)
-        return
-    kind = subprocess.run(["file", "-b", bootstrap], capture_output=True, text=True).stdout
-    e2e.check("sam build: the artifact is an aarch64 ELF", "ARM aarch64" in kind and "ELF 64-bit" in kind, kind)
-    data = open(bootstrap, "rb").read()
-    e2e.check("sam build: built with unwinding (panic = \"unwind\")", all(m in data for m in UNWIND_MARKERS))
-    glibc = sorted({tuple(int(x) for x in v.split(b".")) for v in re.findall(rb"GLIBC_(\d+\.\d+(?:\.\d+)?)", data)})
-    newest = ".".join(map(str, glibc[-1])) if glibc else "?"
-    print(f"     arm64 artifact: {len(data) / 1024 / 1024:.2f} MiB, {kind.split(',')[0]}, needs glibc <= {newest}")
-    e2e.check("sam build: needs glibc <= 2.34 (Amazon Linux 2023 has 2.34)", bool(glibc) and glibc[-1] <= (2, 34), newest)
+    for function, logical_id in FUNCTIONS.items():
+        bootstrap = os.path.join(build_dir, logical_id, "bootstrap")
+        if not os.path.exists(bootstrap):
+            e2e.check(f"sam build: {logical_id}'s arm64 bootstrap exists", False, bootstrap)
+            return
+        kind = subprocess.run(["file", "-b", bootstrap], capture_output=True, text=True).stdout
+        e2e.check(f"sam build: {function} is an aarch64 ELF", "ARM aarch64" in kind and "ELF 64-bit" in kind, kind)
+        data = open(bootstrap, "rb").read()
+        e2e.check(f"sam build: {function} built with unwinding (panic = \"unwind\")",
+                  all(m in data for m in UNWIND_MARKERS))
+        glibc = sorted({tuple(int(x) for x in v.split(b".")) for v in re.findall(rb"GLIBC_(\d+\.\d+(?:\.\d+)?)", data)})
+        newest = ".".join(map(str, glibc[-1])) if glibc else "?"
+        print(f"     {function} arm64 artifact: {len(data) / 1024 / 1024:.2f} MiB, {kind.split(',')[0]}, "
+              f"needs glibc <= {newest}")
+        e2e.check(f"sam build: {function} needs glibc <= 2.34 (Amazon Linux 2023 has 2.34)",
+                  bool(glibc) and glibc[-1] <= (2, 34), newest)
 
-    # AWS's emulator runs the arm64 binary through qemu-aarch64-static, as Lambda would on Graviton.
-    port = e2e.free_port()
-    proc = e2e.start("rie-arm64", [rie, "--runtime-interface-emulator-address", f"127.0.0.1:{port}",
-                                   "/usr/bin/qemu-aarch64-static", bootstrap], SAM_ENV)
-    e2e.wait_port(port, proc, 30)
-    url = f"http://127.0.0.1:{port}/2015-03-31/functions/function/invocations"
-    for rel in sorted(expected):
+    # AWS's emulator runs each arm64 binary through qemu-aarch64-static, as Lambda would on Graviton.
+    urls, procs = {}, {}
+    for function, logical_id in FUNCTIONS.items():
+        port = e2e.free_port()
+        procs[function] = e2e.start(f"rie-arm64-{function}", [
+            rie, "--runtime-interface-emulator-address", f"127.0.0.1:{port}",
+            "--runtime-api-address", f"127.0.0.1:{e2e.free_port()}",
+            "/usr/bin/qemu-aarch64-static", os.path.join(build_dir, logical_id, "bootstrap")], SAM_ENV)
+        e2e.wait_port(port, procs[function], 30)
+        urls[function] = f"http://127.0.0.1:{port}/2015-03-31/functions/function/invocations"
+
+    def invoke(rel, function):
         with open(os.path.join(ROOT, "events", rel), "rb") as f:
-            req = urllib.request.Request(url, data=f.read(), method="POST")
+            req = urllib.request.Request(urls[function], data=f.read(), method="POST")
         try:
             with urllib.request.urlopen(req, timeout=120) as r:
-                resp = json.loads(r.read())
+                return json.loads(r.read()), None
         except OSError as e:
-            resp = None
             print(f"     no answer for {rel} ({e}); AWS's emulator and the function said:")
-            print(tail(proc_log("rie-arm64"), 40))
-        e2e.check(f"arm64 under qemu, through AWS's emulator: {rel}", answers(resp, rel), json.dumps(resp))
-    proc.terminate()
-    timed(f"arm64 artifact through AWS's emulator, {len(expected)} events", t0)
+            print(tail(proc_log(f"rie-arm64-{function}"), 40))
+            raise
+
+    e2e.seed_samples(SAM_ENV, TABLE)
+    e2e.run_samples("arm64 under qemu, through AWS's emulator:", expected, invoke)
+    for proc in procs.values():
+        proc.terminate()
+    timed(f"arm64 artifacts through AWS's emulator, {len(expected)} events", t0)
 
 
 def proc_log(name):
@@ -107,12 +124,14 @@ def answers(resp, rel, request_id=None):
 INVOKE_TIMEOUT = 90
 
 
-def local_invoke(arch, template, env_file, expected, events, workers, overrides=(), env=None):
+def local_invoke(arch, template, env_file, expected, events, workers, overrides=(), env=None, table=TABLE):
     t0 = time.time()
     label = ", ".join([arch, *overrides])
+    e2e.seed_samples(SAM_ENV, table)
 
-    def one(rel):
-        cmd = [SAM_BIN, "local", "invoke", "GetSessionFunction", "-t", template, "-e", os.path.join("events", rel),
+    def invoke(rel):
+        function = FUNCTIONS[judge.function(expected[rel])]
+        cmd = [SAM_BIN, "local", "invoke", function, "-t", template, "-e", os.path.join("events", rel),
                "--skip-pull-image", "--env-vars", env_file]
         if overrides:
             cmd += ["--parameter-overrides", *overrides]
@@ -122,19 +141,24 @@ def local_invoke(arch, template, env_file, expected, events, workers, overrides=
             stdout, stderr = proc.communicate(timeout=INVOKE_TIMEOUT)
         except subprocess.TimeoutExpired:
             report_hang(arch, rel, proc)
-            return rel, None, None, "", "(no answer)"
+            return None, None, "", "(no answer)"
         m = re.search(r"START RequestId: ([0-9a-f-]{36})", stderr + stdout)
         try:
             resp = json.loads(stdout.strip().splitlines()[-1])
         except (ValueError, IndexError):
             resp = None
-        return rel, resp, (m.group(1) if m else None), stdout, stderr
+        return resp, (m.group(1) if m else None), stdout, stderr
+
+    def one(rel):
+        # A second logout of the same token runs right after the first, in this task.
+        return rel, [(again, *invoke(rel)) for again in judge.runs(expected[rel])]
 
     with concurrent.futures.ThreadPoolExecutor(workers) as pool:
-        for rel, resp, request_id, stdout, stderr in pool.map(one, events):
-            ok = answers(resp, rel, request_id)
-            e2e.check(f"sam local invoke ({label}) {rel}: {expected[rel]['status']}", ok,
-                      f"{stdout[-300:]} {stderr[-600:]}")
+        for rel, runs in pool.map(one, events):
+            for again, resp, request_id, stdout, stderr in runs:
+                ok = resp is not None and judge.sample(rel, resp, request_id, again=again)[0]
+                status = (expected[rel]["again"] if again else expected[rel])["status"]
+                e2e.check(f"sam local invoke ({label}) {rel}: {status}", ok, f"{stdout[-300:]} {stderr[-600:]}")
     timed(f"sam local invoke ({label}), {len(events)} events", t0)
 
 
@@ -147,23 +171,16 @@ def existing_table(arch, template, workers, endpoint, expected):
     stack's own table (SESSION_TABLE in env.json) is not consulted."""
     subprocess.run([os.path.join(e2e.VENV_BIN, "python"), "scripts/local_table.py", EXISTING_TABLE],
                    env=SAM_ENV, cwd=ROOT, check=True)
-    put_demo_session(endpoint, EXISTING_TABLE)
     env_file = os.path.join(e2e.RUN_DIR, "sam-env-existing-table.json")
+    function_env = {"AWS_ENDPOINT_URL_DYNAMODB": endpoint, "AWS_REGION": "us-east-1",
+                    "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
     with open(env_file, "w") as f:
-        json.dump({"GetSessionFunction": {"AWS_ENDPOINT_URL_DYNAMODB": endpoint, "AWS_REGION": "us-east-1",
-                                          "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}}, f)
+        json.dump({logical_id: function_env for logical_id in FUNCTIONS.values()}, f)
     # SAM lets the shell's variables override the template's: none named SESSION_TABLE here.
     env = {k: v for k, v in SAM_ENV.items() if k != "SESSION_TABLE"}
     events = sorted(e for e in expected if e.startswith("apigw-http-v2/"))
     local_invoke(arch, template, env_file, expected, events, workers,
-                 overrides=(f"ExistingTableName={EXISTING_TABLE}",), env=env)
-
-
-def put_demo_session(endpoint, table):
-    import boto3
-    boto3.client("dynamodb", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="local",
-                 aws_secret_access_key="local").put_item(
-        TableName=table, Item=judge.item(DEMO, "demo", time.time() + 3600))
+                 overrides=(f"ExistingTableName={EXISTING_TABLE}",), env=env, table=EXISTING_TABLE)
 
 
 def report_hang(arch, rel, proc):
@@ -216,6 +233,24 @@ def start_api(template, env_file):
     status, resp_headers, body = e2e.http(url, "POST", {"x-dr-session": DEMO})
     e2e.check("sam local start-api POST /session: 405 method_not_allowed",
               judge.http(status, resp_headers, body, 405, "method_not_allowed") == "right", f"{status} {body}")
+    # Logout, routed by SAM's emulator of the HTTP API to DeleteSessionFunction: then the
+    # same token is refused at the next request, and a second logout has nothing to end.
+    import boto3
+    leaving = "start-api-logout-token-0123456789"
+    boto3.client("dynamodb", endpoint_url=SAM_ENV["AWS_ENDPOINT_URL_DYNAMODB"], region_name="us-east-1",
+                 aws_access_key_id="local", aws_secret_access_key="local").put_item(
+        TableName=TABLE, Item=judge.item(leaving, "leaving", time.time() + 3600))
+    headers = {"x-dr-session": leaving}
+    for method, want_status, want in (("GET", 200, {"username": "leaving"}), ("DELETE", 204, None),
+                                      ("GET", 200, {}), ("DELETE", 401, None),
+                                      ("DELETE", 400, "invalid_session_token")):
+        if want == "invalid_session_token":
+            headers = {"x-dr-session": "not a token!"}
+        status, resp_headers, body = e2e.http(url, method, headers)
+        function = "delete-session" if method == "DELETE" else "get-session"
+        e2e.check(f"sam local start-api logout: {method} /session {want_status}",
+                  judge.http(status, resp_headers, body, want_status, want, function) == "right",
+                  f"{status} {resp_headers} {body}")
     proc.terminate()
     timed("sam local start-api", t0)
 
@@ -281,13 +316,12 @@ def main():
     SAM_ENV["AWS_ENDPOINT_URL_DYNAMODB"] = endpoint
     subprocess.run([os.path.join(e2e.VENV_BIN, "python"), "scripts/local_table.py", TABLE], env=SAM_ENV,
                    cwd=ROOT, check=True)
-    put_demo_session(endpoint, TABLE)
     # What a user's env.json holds, pointed at this run's moto.
     env_file = os.path.join(e2e.RUN_DIR, "sam-env.json")
+    function_env = {"SESSION_TABLE": TABLE, "AWS_ENDPOINT_URL_DYNAMODB": endpoint, "AWS_REGION": "us-east-1",
+                    "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
     with open(env_file, "w") as f:
-        json.dump({"GetSessionFunction": {"SESSION_TABLE": TABLE, "AWS_ENDPOINT_URL_DYNAMODB": endpoint,
-                                          "AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "local",
-                                          "AWS_SECRET_ACCESS_KEY": "local"}}, f)
+        json.dump({logical_id: function_env for logical_id in FUNCTIONS.values()}, f)
 
     print("\nthe arm64 artifact")
     check_arm64(args.arm64_build, args.rie_x86, expected)

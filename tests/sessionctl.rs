@@ -90,6 +90,30 @@ async fn create_show_revoke_round_trip_through_the_function() {
     );
 }
 
+/// A session logged out through `delete-session` is gone: `show` says so, and GET refuses it.
+#[tokio::test]
+#[ignore = "needs a local DynamoDB: scripts/test"]
+async fn show_of_a_logged_out_token_says_it_is_gone() {
+    let client = client(&endpoint()).await;
+    let table = new_table(&client).await;
+    let out = sessionctl(Some(&table), &["create", "bob", "--ttl", "30m"], None);
+    let token = text(&out.stdout).trim().to_owned();
+    let config = config(&table, &[]);
+    let logout = app_of(get_session::Method::Delete, &client, &config);
+    let event = Shape::HttpV2.event("DELETE", &[("x-dr-session", &token)]);
+    assert_eq!(invoke(&logout, &event, &invocation_id()).await.status, 204);
+    let out = sessionctl(Some(&table), &["show", &token], None);
+    assert_eq!(out.status.code(), Some(1));
+    let said = text(&out.stderr);
+    assert!(
+        said.contains("no such session") && said.contains("logged out"),
+        "{said}"
+    );
+    let event = Shape::HttpV2.event("GET", &[("x-dr-session", &token)]);
+    let get = invoke(&app(&client, &config), &event, &invocation_id()).await;
+    assert_eq!(get.parts(), (200, json!({})));
+}
+
 #[tokio::test]
 #[ignore = "needs a local DynamoDB: scripts/test"]
 async fn fixed_token_for_fixtures_of_at_least_32_bytes() {

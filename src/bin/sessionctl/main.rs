@@ -233,10 +233,14 @@ async fn create(
     Ok(())
 }
 
+/// What `show` says of a token with no item: one that never existed, or one that ended and
+/// was deleted (a logout, a revoke, or DynamoDB's TTL): either way, no request is served.
+const GONE: &str = "no such session: the token was never issued, or its session has ended and is gone (logged out, revoked, or removed by DynamoDB's TTL)";
+
 async fn show(table: &Table, token: &str) -> Result<(), String> {
     let key = table.key(token)?;
     let Some(rec) = table.store.find(&key).await.map_err(|e| table.explain(e))? else {
-        return Err("no such session".into());
+        return Err(GONE.into());
     };
     println!("username:     {}", rec.username.as_str());
     println!("issued_at:    {}", time(rec.issued_at));
