@@ -22,11 +22,18 @@ code, the recovery after each fault (time from the switch back to passing until 
 right answer for a live session, and how many answers in between were 500s), memory and
 open fds of the function process before and after.
 
+The logout (`--logout BINARY`, delete-session) is soaked the same way, one fresh live session
+per invocation, every token source in every door: every answer must be `204` (and the item
+must then be gone, read from moto past the proxy) or a 500 store error. A 500 may leave the
+item or not (the delete may have landed before its answer was lost); a 204 for a delete that
+did not happen, or a 401 for a live session, is a wrong answer.
+
 Our own Runtime API (bench/runtime_api.py) drives the function here, not AWS's emulator:
 the emulator runs one invocation at a time, and this soak needs up to
 AWS_LAMBDA_MAX_CONCURRENCY invocations in flight.
 
 Usage: fault_soak.py BINARY [--invocations 10000] [--concurrency 1] [--batch 32]
+                     [--logout DELETE_BINARY] [--logout-invocations 800]
 Exits non-zero on any wrong answer, a restart, or growth in memory or fds.
 """
 import argparse
@@ -297,12 +304,83 @@ def run(binary, env, mix, proxy, n, concurrency, batch):
     return answers, by_fault, recoveries[1:], wrong_examples, start, end, alive, elapsed
 
 
+def logout_soak(binary, env, moto_env, proxy, n):
+    """The logout under the same faults: a fresh live session per invocation; a 204 must
+    have deleted it, a 500 is a store error with this invocation's op_id."""
+    import boto3
+    ddb = boto3.client("dynamodb", endpoint_url=moto_env["AWS_ENDPOINT_URL_DYNAMODB"], region_name="us-east-1",
+                       aws_access_key_id="local", aws_secret_access_key="local")
+    templates = []
+    for door, _ in judge.doors():
+        for source in SOURCES:
+            templates.append((door, open(os.path.join(e2e.ROOT, "events", door, f"{source}.json")).read()
+                              .replace('"GET /session"', '"DELETE /session"').replace('"GET"', '"DELETE"')))
+    api = RuntimeApi()
+    fn = e2e.start("soak-logout", [binary], dict(env, AWS_LAMBDA_RUNTIME_API=api.address))
+    answers = collections.Counter()
+    by_fault = collections.defaultdict(collections.Counter)
+    not_deleted, wrong_examples = 0, []
+    phases = [p for _ in range(2) for fault in FAULTS
+              for p in (("pass", 40), (fault, 2 if fault == "hang" else 12))]
+    k = 0
+    try:
+        for mode, count in phases:
+            if k >= n:
+                break
+            proxy.set_mode(mode)
+            for _ in range(min(count, n - k)):
+                door, template = templates[k % len(templates)]
+                token = f"soak-logout-{k}-" + os.urandom(12).hex()
+                k += 1
+                ddb.put_item(TableName=TABLE, Item=judge.item(token, "leaving", int(time.time()) + 3600))
+                rid = api.submit(template.replace(DEMO, token).encode())
+                done_at, kind, body = api.wait([rid], timeout=120)[0]
+                verdict = "wrong"
+                if kind == "response":
+                    try:
+                        resp = json.loads(body)
+                        got = judge.verdict(door, resp, {"status": 204}, request_id=rid, store_failing=True,
+                                            function="delete-session")
+                        verdict = got if got == "right" or got in STORE_CODES else "wrong"
+                    except ValueError:
+                        pass
+                if verdict == "right" and "Item" in ddb.get_item(TableName=TABLE, Key=judge.table_key(token),
+                                                                  ConsistentRead=True):
+                    verdict = "wrong"
+                    not_deleted += 1
+                answers[verdict] += 1
+                by_fault[mode][verdict] += 1
+                if verdict == "wrong" and len(wrong_examples) < 5:
+                    wrong_examples.append((mode, door, kind, body[:300]))
+        alive = fn.poll() is None
+    finally:
+        proxy.set_mode("pass")
+        fn.terminate()
+        fn.wait(timeout=10)
+        api.close()
+    label = "fault soak, logout (delete-session)"
+    print(f"\n{label}: {sum(answers.values())} invocations, each a fresh live session")
+    print(f"  answers: {dict(answers)}")
+    for mode in ["pass"] + FAULTS:
+        if mode in by_fault:
+            print(f"  during {mode:9}: {dict(by_fault[mode])}")
+    for example in wrong_examples:
+        print(f"  WRONG: {example}")
+    e2e.check(f"{label}: zero wrong answers", answers["wrong"] == 0, f"{answers['wrong']} wrong")
+    e2e.check(f"{label}: no 204 for a session left in the table", not_deleted == 0, str(not_deleted))
+    e2e.check(f"{label}: faults were met (500s)", sum(answers[c] for c in STORE_CODES) > 0)
+    e2e.check(f"{label}: logouts while the store passed (204s)", answers["right"] > 0)
+    e2e.check(f"{label}: the function process never exited", alive)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("binary")
     ap.add_argument("--invocations", type=int, default=10000)
     ap.add_argument("--concurrency", type=int, action="append", help="AWS_LAMBDA_MAX_CONCURRENCY (repeatable)")
     ap.add_argument("--concurrent-invocations", type=int, default=4000)
+    ap.add_argument("--logout", help="delete-session's binary: soaked too")
+    ap.add_argument("--logout-invocations", type=int, default=800)
     args = ap.parse_args()
     os.makedirs(e2e.RUN_DIR, exist_ok=True)
 
@@ -317,6 +395,7 @@ def main():
                                    "-p", str(moto_port)], env)
     e2e.wait_port(moto_port, moto, 30)
     env["AWS_ENDPOINT_URL_DYNAMODB"] = f"http://127.0.0.1:{moto_port}"
+    moto_env = dict(env)
     users = {f"user{i}": f"soak-live-token-{i}-" + os.urandom(12).hex() for i in range(8)}
     seed(env, users)
     proxy = FaultProxy(moto_port)
@@ -352,6 +431,8 @@ def main():
         e2e.check(f"{label}: resident memory stable", end[0] <= start[0] + 6144, f"{start[0]} -> {end[0]} KiB")
         e2e.check(f"{label}: every fault recovered from", len(recoveries) > 0 and
                   all(f == 0 for _, f in recoveries), str(recoveries[:10]))
+    if args.logout:
+        logout_soak(args.logout, env, moto_env, proxy, args.logout_invocations)
     return 1 if e2e.failures else 0
 
 
