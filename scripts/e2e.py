@@ -290,8 +290,7 @@ def main():
     rie_events(env, expected)
     session_policy(env)
     conformance(url.rsplit("/", 1)[0], env)
-    get_only = {rel: want for rel, want in expected.items() if judge.function(want) == "get-session"}
-    trace_logs(env, cases, get_only)
+    trace_logs(env, cases, expected)
     soak(f"http://127.0.0.1:{fn_port}/session", int(os.environ.get("SOAK_REQUESTS", "10000")),
          {"demo": DEMO_TOKEN, "alice": alice}, expired, revoked)
 
@@ -421,7 +420,9 @@ def session_policy(env):
 
 
 def trace_logs(env, http_cases, expected):
-    """The real binary at TRACE, JSON logs and metrics on: no level prints a secret."""
+    """The real binaries at TRACE, JSON logs and metrics on: no level prints a secret. GET:
+    the HTTP cases and its samples; the logout: a logout of a live session, a second one, none,
+    a malformed token, and its samples."""
     print("\ntrace logs: every kind of request at AWS_LAMBDA_LOG_LEVEL=TRACE")
     ctl = os.path.join(ROOT, "target", "debug", "sessionctl")
     user = "zq-trace-user-7f3a"  # distinctive, so any occurrence in the log is a leak
@@ -444,19 +445,51 @@ def trace_logs(env, http_cases, expected):
         answers += status == want_status
     status, _, body = http(url, "GET", {"x-dr-session": token})
     check("trace: the live session answers", status == 200 and user in body, body)
-    for rel in sorted(expected):
+    get_samples = sorted(rel for rel, want in expected.items() if judge.function(want) == "get-session")
+    for rel in get_samples:
         subprocess.run([os.path.join(VENV_BIN, "cargo-lambda"), "lambda", "invoke", "-A", "127.0.0.1",
                         "-P", str(port), "get-session", "--data-file", os.path.join("events", rel)],
                        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     check("trace: every HTTP case answered as expected", answers == len(http_cases), f"{answers}/{len(http_cases)}")
+
+    # The logout at TRACE: a live session of the same user logged out, then the rest.
+    leaving = subprocess.run([ctl, "create", user, "--ttl", "1h"], env=env, check=True,
+                             capture_output=True, text=True).stdout.strip()
+    logout_port = free_port()
+    logout_watch = start("watch-trace-logout", [os.path.join(VENV_BIN, "cargo-lambda"), "lambda", "watch", "-A",
+                                                "127.0.0.1", "-P", str(logout_port), "--bin", "delete-session"],
+                         trace_env)
+    wait_port(logout_port, logout_watch, 600)
+    logout_url = f"http://127.0.0.1:{logout_port}/session"
+    deadline = time.time() + 300
+    while time.time() < deadline:
+        try:
+            if http(logout_url, "DELETE")[0] == 401:
+                break
+        except OSError:
+            pass
+        time.sleep(1)
+    logout_cases = [({"x-dr-session": leaving}, 204), ({"Authorization": f"Bearer {leaving}"}, 401),
+                    ({}, 401), ({"x-dr-session": "not a token!"}, 400)]
+    got = [http(logout_url, "DELETE", headers)[0] for headers, _ in logout_cases]
+    check("trace: the logout's cases answered as expected", got == [w for _, w in logout_cases], str(got))
+    seed_samples(env)
+    logout_samples = [rel for rel in sorted(expected) if judge.function(expected[rel]) == "delete-session"]
+    for rel in logout_samples:
+        subprocess.run([os.path.join(VENV_BIN, "cargo-lambda"), "lambda", "invoke", "-A", "127.0.0.1",
+                        "-P", str(logout_port), "delete-session", "--data-file", os.path.join("events", rel)],
+                       cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     time.sleep(1)
-    with open(os.path.join(RUN_DIR, "e2e-watch-trace.log"), encoding="utf-8", errors="replace") as f:
-        log = f.read()
+    log = ""
+    for name in ("watch-trace", "watch-trace-logout"):
+        with open(os.path.join(RUN_DIR, f"e2e-{name}.log"), encoding="utf-8", errors="replace") as f:
+            log += f.read()
     trace_lines = log.count('"level":"TRACE"')
     print(f"trace: {len(log.splitlines())} log lines, {trace_lines} at TRACE")
     check("trace: the log is at TRACE level", trace_lines > 0)
     for secret, what in ((token, "token"), (DEMO_TOKEN, "demo token"), (token_hash, "token hash"),
-                         (demo_hash, "demo token hash"), (user, "username")):
+                         (demo_hash, "demo token hash"), (user, "username"), (leaving, "logged-out token"),
+                         (judge.key(leaving), "logged-out token's hash")):
         check(f"trace: no {what} in the log", secret not in log)
     requests = []
     for line in log.splitlines():
@@ -465,10 +498,13 @@ def trace_logs(env, http_cases, expected):
             obj = json.loads(line[brace:]) if brace >= 0 else None
         except ValueError:
             continue
-        if isinstance(obj, dict) and obj.get("message") == "GET /session":
+        if isinstance(obj, dict) and obj.get("message") in ("GET /session", "DELETE /session"):
             requests.append(obj)
-    check("trace: one request line per request", len(requests) >= len(http_cases) + len(expected) + 1,
-          f"{len(requests)}")
+    logouts = sum(1 for r in requests if r["message"] == "DELETE /session")
+    check("trace: one request line per request",
+          len(requests) - logouts >= len(http_cases) + len(get_samples) + 1
+          and logouts >= len(logout_cases) + len(logout_samples), f"{len(requests)}, {logouts} logouts")
+    check("trace: the logout's line says logged_out", any(r.get("outcome") == "logged_out" for r in requests))
     bad = [(why, r) for r in requests for ok, why in [judge.emf(r, "GetSession/E2E")] if not ok]
     check("trace: every request line is valid EMF", not bad, json.dumps(bad[:2]))
 
