@@ -33,7 +33,7 @@ the emulator runs one invocation at a time, and this soak needs up to
 AWS_LAMBDA_MAX_CONCURRENCY invocations in flight.
 
 Usage: fault_soak.py BINARY [--invocations 10000] [--concurrency 1] [--batch 32]
-                     [--logout DELETE_BINARY] [--logout-invocations 800]
+                     [--logout DELETE_BINARY] [--logout-invocations 420]
 Exits non-zero on any wrong answer, a restart, or growth in memory or fds.
 """
 import argparse
@@ -380,7 +380,7 @@ def main():
     ap.add_argument("--concurrency", type=int, action="append", help="AWS_LAMBDA_MAX_CONCURRENCY (repeatable)")
     ap.add_argument("--concurrent-invocations", type=int, default=4000)
     ap.add_argument("--logout", help="delete-session's binary: soaked too")
-    ap.add_argument("--logout-invocations", type=int, default=800)
+    ap.add_argument("--logout-invocations", type=int, default=420)
     args = ap.parse_args()
     os.makedirs(e2e.RUN_DIR, exist_ok=True)
 
