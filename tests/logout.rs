@@ -4,7 +4,6 @@
 //! deleted either way), a touch that cannot bring a logged-out session back, the request
 //! line; and the store's faults against the fake endpoint, where no failure is ever a 204.
 
-use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -16,24 +15,14 @@ use testkit::*;
 
 const TOKEN: &str = "logout-token-0123456789abcdef";
 
-fn n(v: impl ToString) -> AttributeValue {
-    AttributeValue::N(v.to_string())
-}
-
 /// TOKEN's session, live for an hour, with these extra attributes.
 async fn put(client: &Client, table: &str, extra: &[(&str, AttributeValue)]) {
     let mut attrs = vec![
         (USERNAME_ATTR, AttributeValue::S("alice".into())),
-        (EXPIRES_ATTR, n(unix_now() + 3600)),
+        (EXPIRES_ATTR, number(unix_now() + 3600)),
     ];
     attrs.extend(extra.iter().cloned());
     put_raw(client, table, key(TOKEN).as_str(), &attrs).await;
-}
-
-async fn item(client: &Client, table: &str) -> Option<HashMap<String, AttributeValue>> {
-    let key = AttributeValue::S(key(TOKEN).as_str().to_owned());
-    let read = client.get_item().table_name(table).key(KEY_ATTR, key);
-    read.consistent_read(true).send().await.unwrap().item
 }
 
 /// `method` with TOKEN in `x-dr-session` through `shape`, judged by the contract of
@@ -71,7 +60,10 @@ async fn logout_deletes_the_session_and_get_refuses_it_at_the_next_request() {
 
         let (answer, op_id) = call(&delete, Method::Delete, shape, "DELETE").await;
         assert_eq!(answer.status, 204, "{shape:?}");
-        assert!(item(&client, &table).await.is_none(), "{shape:?}");
+        assert!(
+            stored_item(&client, &table, TOKEN).await.is_none(),
+            "{shape:?}"
+        );
         let line = log_lines(&op_id).pop().expect("one request line");
         assert_eq!(line["message"], "DELETE /session");
         assert_eq!(line["outcome"], "logged_out");
@@ -100,33 +92,45 @@ async fn a_session_that_is_not_live_is_401_and_deleted_all_the_same() {
         ("SESSION_NOT_BEFORE", &(now - 100).to_string()),
     ];
     let delete = app_of(Method::Delete, &client, &config(&table, &settings));
-    let issued = (ISSUED_ATTR, n(now - 50));
+    let issued = (ISSUED_ATTR, number(now - 50));
     let cases: [(&[(&str, AttributeValue)], &str); 3] = [
-        (&[(EXPIRES_ATTR, n(now - 1)), issued.clone()], "expired"),
-        (&[(LAST_SEEN_ATTR, n(now - 3600)), issued.clone()], "idle"),
-        (&[(ISSUED_ATTR, n(now - 200))], "not_before"),
+        (
+            &[(EXPIRES_ATTR, number(now - 1)), issued.clone()],
+            "expired",
+        ),
+        (
+            &[(LAST_SEEN_ATTR, number(now - 3600)), issued.clone()],
+            "idle",
+        ),
+        (&[(ISSUED_ATTR, number(now - 200))], "not_before"),
     ];
     for (extra, outcome) in cases {
         put(&client, &table, extra).await;
         let (answer, op_id) = call(&delete, Method::Delete, Shape::HttpV2, "DELETE").await;
         assert_eq!(answer.status, 401, "{outcome}");
         assert_eq!(log_lines(&op_id).pop().unwrap()["outcome"], outcome);
-        assert!(item(&client, &table).await.is_none(), "{outcome}");
+        assert!(
+            stored_item(&client, &table, TOKEN).await.is_none(),
+            "{outcome}"
+        );
     }
     // Live by every rule: issued after the cut-off, seen a minute ago.
     put(
         &client,
         &table,
-        &[(ISSUED_ATTR, n(now - 50)), (LAST_SEEN_ATTR, n(now - 60))],
+        &[
+            (ISSUED_ATTR, number(now - 50)),
+            (LAST_SEEN_ATTR, number(now - 60)),
+        ],
     )
     .await;
     let (answer, _) = call(&delete, Method::Delete, Shape::HttpV2, "DELETE").await;
     assert_eq!(answer.status, 204);
     // An implausible record: a 500 that names it, and the item gone too.
-    put(&client, &table, &[(ISSUED_ATTR, n(now + 3600))]).await;
+    put(&client, &table, &[(ISSUED_ATTR, number(now + 3600))]).await;
     let (answer, op_id) = call(&delete, Method::Delete, Shape::HttpV2, "DELETE").await;
     assert_error(&answer, 500, "session_record_invalid", &op_id);
-    assert!(item(&client, &table).await.is_none());
+    assert!(stored_item(&client, &table, TOKEN).await.is_none());
 }
 
 #[tokio::test]
@@ -135,7 +139,12 @@ async fn a_touch_racing_a_logout_never_brings_the_session_back() {
     let client = client(&endpoint()).await;
     let table = new_table(&client).await;
     let store = DynamoStore::new(client.clone(), &table, true);
-    put(&client, &table, &[(LAST_SEEN_ATTR, n(unix_now() - 120))]).await;
+    put(
+        &client,
+        &table,
+        &[(LAST_SEEN_ATTR, number(unix_now() - 120))],
+    )
+    .await;
     // The read of a GET saw the session live; the logout lands before its touch.
     assert!(store.find(&key(TOKEN)).await.unwrap().is_some());
     let old = store.remove(&key(TOKEN)).await.unwrap();
@@ -145,7 +154,7 @@ async fn a_touch_racing_a_logout_never_brings_the_session_back() {
     );
     let touched = store.touch(&key(TOKEN), unix_now(), 1800).await.unwrap();
     assert_eq!(touched, Touched::Declined);
-    assert!(item(&client, &table).await.is_none());
+    assert!(stored_item(&client, &table, TOKEN).await.is_none());
     assert!(store.remove(&key(TOKEN)).await.unwrap().is_none());
 }
 
@@ -178,7 +187,7 @@ async fn other_methods_are_405_with_the_deployments_methods_in_allow() {
         }
     }
     // None of that deleted anything.
-    assert!(item(&client, &table).await.is_some());
+    assert!(stored_item(&client, &table, TOKEN).await.is_some());
 }
 
 #[tokio::test]
@@ -197,7 +206,7 @@ async fn no_token_or_a_malformed_one_never_reaches_the_store() {
         let answer = invoke(&delete, &event, &op_id).await;
         assert_error(&answer, 400, "invalid_session_token", &op_id);
     }
-    assert!(item(&client, &table).await.is_some());
+    assert!(stored_item(&client, &table, TOKEN).await.is_some());
 }
 
 /// An upper limit that only catches a hang (the Lambda timeout in template.yaml is 10 s).

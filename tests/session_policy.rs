@@ -4,7 +4,6 @@
 //! touch's faults against the in-memory store, where the answer must never depend on the
 //! write.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -18,15 +17,11 @@ use testkit::*;
 
 const TOKEN: &str = "policy-token-0123456789abcdef";
 
-fn n(v: impl ToString) -> AttributeValue {
-    AttributeValue::N(v.to_string())
-}
-
 /// A session item for TOKEN with these extra attributes.
 async fn put(client: &Client, table: &str, extra: &[(&str, AttributeValue)]) {
     let mut attrs = vec![
         (USERNAME_ATTR, AttributeValue::S("alice".into())),
-        (EXPIRES_ATTR, n(unix_now() + 3600)),
+        (EXPIRES_ATTR, number(unix_now() + 3600)),
     ];
     attrs.extend(extra.iter().cloned());
     put_raw(client, table, key(TOKEN).as_str(), &attrs).await;
@@ -40,19 +35,10 @@ async fn get<S: SessionStore>(app: &SessionEndpoint<S>) -> (Answer, Value) {
     (answer, log_lines(&op_id).pop().expect("one request line"))
 }
 
-/// The item stored for `token`, read consistently.
-async fn item(
-    client: &Client,
-    table: &str,
-    token: &str,
-) -> Option<HashMap<String, AttributeValue>> {
-    let key = AttributeValue::S(key(token).as_str().to_owned());
-    let read = client.get_item().table_name(table).key(KEY_ATTR, key);
-    read.consistent_read(true).send().await.unwrap().item
-}
-
 async fn last_seen(client: &Client, table: &str) -> Option<AttributeValue> {
-    item(client, table, TOKEN).await?.remove(LAST_SEEN_ATTR)
+    stored_item(client, table, TOKEN)
+        .await?
+        .remove(LAST_SEEN_ATTR)
 }
 
 fn live() -> (u16, Value) {
@@ -74,14 +60,18 @@ async fn idle_timeout() {
     type Case<'a> = (Vec<(&'a str, AttributeValue)>, (u16, Value), &'a str);
     let cases: Vec<Case> = vec![
         (vec![], live(), "session"),
-        (vec![(LAST_SEEN_ATTR, n(now - 60))], live(), "session"),
+        (vec![(LAST_SEEN_ATTR, number(now - 60))], live(), "session"),
         // Just inside the timeout, with room for the clock to tick before the read (an
         // age only grows: the idle cases below stay idle however long the test takes).
-        (vec![(LAST_SEEN_ATTR, n(now - 1790))], live(), "session"),
-        (vec![(LAST_SEEN_ATTR, n(now - 1800))], none(), "idle"),
-        (vec![(LAST_SEEN_ATTR, n(-5))], none(), "idle"),
         (
-            vec![(LAST_SEEN_ATTR, n(format!("{}.9", now - 1800)))],
+            vec![(LAST_SEEN_ATTR, number(now - 1790))],
+            live(),
+            "session",
+        ),
+        (vec![(LAST_SEEN_ATTR, number(now - 1800))], none(), "idle"),
+        (vec![(LAST_SEEN_ATTR, number(-5))], none(), "idle"),
+        (
+            vec![(LAST_SEEN_ATTR, number(format!("{}.9", now - 1800)))],
             none(),
             "idle",
         ),
@@ -92,7 +82,10 @@ async fn idle_timeout() {
         assert_eq!(answer.parts(), want, "{extra:?}");
         assert_eq!(line["outcome"], outcome, "{extra:?}");
     }
-    for bad in [AttributeValue::S("yesterday".into()), n("9".repeat(38))] {
+    for bad in [
+        AttributeValue::S("yesterday".into()),
+        number("9".repeat(38)),
+    ] {
         put(&client, &table, &[(LAST_SEEN_ATTR, bad.clone())]).await;
         let op_id = invocation_id();
         let event = Shape::RestV1.event("GET", &[("x-dr-session", TOKEN)]);
@@ -101,7 +94,7 @@ async fn idle_timeout() {
     }
     // Off: last_seen_at is ignored, even of the wrong type.
     let off = testkit::app(&client, &config(&table, &[]));
-    put(&client, &table, &[(LAST_SEEN_ATTR, n(0))]).await;
+    put(&client, &table, &[(LAST_SEEN_ATTR, number(0))]).await;
     assert_eq!(get(&off).await.0.parts(), live());
 }
 
@@ -117,9 +110,9 @@ async fn not_before_ends_every_session_issued_earlier() {
         &config(&table, &[("SESSION_NOT_BEFORE", &cutoff.to_string())]),
     );
     for (issued, want, outcome) in [
-        (Some(n(cutoff)), live(), "session"),
-        (Some(n(cutoff + 50)), live(), "session"),
-        (Some(n(cutoff - 1)), none(), "not_before"),
+        (Some(number(cutoff)), live(), "session"),
+        (Some(number(cutoff + 50)), live(), "session"),
+        (Some(number(cutoff - 1)), none(), "not_before"),
         (None, none(), "not_before"),
     ] {
         let extra: Vec<_> = issued.iter().map(|t| (ISSUED_ATTR, t.clone())).collect();
@@ -157,15 +150,18 @@ async fn implausible_times_are_an_invalid_record() {
     let app = app(&client, &config(&table, &[("SESSION_IDLE_TIMEOUT", "30m")]));
     let now = unix_now();
     let cases: [(&[(&str, AttributeValue)], &str); 5] = [
-        (&[(EXPIRES_ATTR, n(now * 1000))], "expires_at_too_far"),
+        (&[(EXPIRES_ATTR, number(now * 1000))], "expires_at_too_far"),
         (
-            &[(EXPIRES_ATTR, n(now + 3654 * 86_400))],
+            &[(EXPIRES_ATTR, number(now + 3654 * 86_400))],
             "expires_at_too_far",
         ),
-        (&[(ISSUED_ATTR, n(now + 3600))], "issued_at_in_future"),
-        (&[(LAST_SEEN_ATTR, n(now * 1000))], "last_seen_at_in_future"),
+        (&[(ISSUED_ATTR, number(now + 3600))], "issued_at_in_future"),
         (
-            &[(LAST_SEEN_ATTR, n(format!("{}e3", now)))],
+            &[(LAST_SEEN_ATTR, number(now * 1000))],
+            "last_seen_at_in_future",
+        ),
+        (
+            &[(LAST_SEEN_ATTR, number(format!("{}e3", now)))],
             "last_seen_at_in_future",
         ),
     ];
@@ -184,11 +180,19 @@ async fn implausible_times_are_an_invalid_record() {
     put(
         &client,
         &table,
-        &[(ISSUED_ATTR, n(now + 200)), (LAST_SEEN_ATTR, n(now + 200))],
+        &[
+            (ISSUED_ATTR, number(now + 200)),
+            (LAST_SEEN_ATTR, number(now + 200)),
+        ],
     )
     .await;
     assert_eq!(get(&app).await.0.parts(), live());
-    put(&client, &table, &[(EXPIRES_ATTR, n(now + 3652 * 86_400))]).await;
+    put(
+        &client,
+        &table,
+        &[(EXPIRES_ATTR, number(now + 3652 * 86_400))],
+    )
+    .await;
     assert_eq!(get(&app).await.0.parts(), live());
 }
 
@@ -203,7 +207,7 @@ async fn touch_keeps_a_session_alive_under_a_short_idle_timeout() {
     let table = new_table(&client).await;
     let settings = [("SESSION_IDLE_TIMEOUT", "4s"), ("SESSION_TOUCH", "true")];
     let app = app(&client, &config(&table, &settings));
-    put(&client, &table, &[(LAST_SEEN_ATTR, n(unix_now()))]).await;
+    put(&client, &table, &[(LAST_SEEN_ATTR, number(unix_now()))]).await;
     let started = unix_now();
     while unix_now() < started + 8 {
         tokio::time::sleep(Duration::from_secs(1)).await;
@@ -236,24 +240,24 @@ async fn touch_records_reads_without_ever_reviving_creating_or_going_back() {
     assert!(seen(last_seen(&client, &table).await).unwrap() >= now);
 
     // Seen 30 s ago: no write. Seen 90 s ago: written.
-    put(&client, &table, &[(LAST_SEEN_ATTR, n(now - 30))]).await;
+    put(&client, &table, &[(LAST_SEEN_ATTR, number(now - 30))]).await;
     let (_, line) = get(&app).await;
     assert!(line.get("touch").is_none(), "{line}");
     assert_eq!(seen(last_seen(&client, &table).await), Some(now - 30));
-    put(&client, &table, &[(LAST_SEEN_ATTR, n(now - 90))]).await;
+    put(&client, &table, &[(LAST_SEEN_ATTR, number(now - 90))]).await;
     let (_, line) = get(&app).await;
     assert_eq!(line["touch"], "written");
     assert!(seen(last_seen(&client, &table).await).unwrap() >= now);
 
     // Idle: not revived.
-    put(&client, &table, &[(LAST_SEEN_ATTR, n(now - 4000))]).await;
+    put(&client, &table, &[(LAST_SEEN_ATTR, number(now - 4000))]).await;
     let (answer, line) = get(&app).await;
     assert_eq!(answer.parts(), none());
     assert!(line.get("touch").is_none());
     assert_eq!(seen(last_seen(&client, &table).await), Some(now - 4000));
 
     // Expired: not revived.
-    put(&client, &table, &[(EXPIRES_ATTR, n(now - 1))]).await;
+    put(&client, &table, &[(EXPIRES_ATTR, number(now - 1))]).await;
     assert_eq!(get(&app).await.0.parts(), none());
     assert_eq!(last_seen(&client, &table).await, None);
 
@@ -261,19 +265,19 @@ async fn touch_records_reads_without_ever_reviving_creating_or_going_back() {
     let other = "policy-other-token-0123456789";
     let event = Shape::HttpV2.event("GET", &[("x-dr-session", other)]);
     assert_eq!(invoke(&app, &event, &invocation_id()).await.parts(), none());
-    assert!(item(&client, &table, other).await.is_none());
+    assert!(stored_item(&client, &table, other).await.is_none());
 
     // The store's condition itself: a touch with an earlier time than last_seen_at (a
     // slower concurrent request) is declined, never moves it back; nor does a touch of an
     // idle or expired item, nor of a missing one.
     let store = get_session::DynamoStore::new(client.clone(), &table, true);
-    put(&client, &table, &[(LAST_SEEN_ATTR, n(now))]).await;
+    put(&client, &table, &[(LAST_SEEN_ATTR, number(now))]).await;
     assert_eq!(
         store.touch(&key(TOKEN), now - 10, 1800).await.unwrap(),
         Touched::Declined
     );
     assert_eq!(seen(last_seen(&client, &table).await), Some(now));
-    put(&client, &table, &[(LAST_SEEN_ATTR, n(now - 2000))]).await;
+    put(&client, &table, &[(LAST_SEEN_ATTR, number(now - 2000))]).await;
     assert_eq!(
         store.touch(&key(TOKEN), now, 1800).await.unwrap(),
         Touched::Declined

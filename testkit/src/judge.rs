@@ -88,11 +88,7 @@ impl Seed {
 
 impl Expected {
     pub fn from_json(entry: &Value) -> Result<Expected, String> {
-        let method = match entry["function"].as_str() {
-            None | Some("get-session") => Method::Get,
-            Some("delete-session") => Method::Delete,
-            Some(other) => return Err(format!("no function {other:?}")),
-        };
+        let method = method_of(entry["function"].as_str())?;
         let again = match &entry["again"] {
             Value::Null => None,
             again => Some(Want::from_json(again)?),
@@ -126,6 +122,16 @@ impl Expected {
             .get(rel)
             .ok_or_else(|| format!("{rel} is not in events/expected.json"))?;
         Expected::from_json(entry)
+    }
+}
+
+/// The method of the function named `function` (`get-session`, the default, or
+/// `delete-session`).
+pub fn method_of(function: Option<&str>) -> Result<Method, String> {
+    match function {
+        None | Some("get-session") => Ok(Method::Get),
+        Some("delete-session") => Ok(Method::Delete),
+        Some(other) => Err(format!("no function {other:?}")),
     }
 }
 

@@ -146,6 +146,22 @@ pub async fn put_raw(
     req.send().await.expect("put item");
 }
 
+/// A number attribute (`N`), as the tests write times.
+pub fn number(v: impl ToString) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+
+/// The item stored for `token` (the default key scheme), read consistently.
+pub async fn stored_item(
+    client: &Client,
+    table: &str,
+    token: &str,
+) -> Option<std::collections::HashMap<String, AttributeValue>> {
+    let key = AttributeValue::S(crate::key(token).as_str().to_owned());
+    let read = client.get_item().table_name(table).key(KEY_ATTR, key);
+    read.consistent_read(true).send().await.unwrap().item
+}
+
 /// Stores a session for `token` the way a login service does.
 pub async fn put_session(client: &Client, table: &str, token: &str, user: &str, expires_at: i64) {
     put_raw(

@@ -29,7 +29,9 @@ use std::io::{BufRead, Write};
 use get_session::{KeyScheme, SessionKey, SessionToken};
 use get_session::{EXPIRES_ATTR, ISSUED_ATTR, KEY_ATTR, LAST_SEEN_ATTR, USERNAME_ATTR};
 use serde_json::{json, Map, Value};
-use testkit::judge::{door_of_sample, emf_problem, judge, sample_sessions, Expected, Want};
+use testkit::judge::{
+    door_of_sample, emf_problem, judge, method_of, sample_sessions, Expected, Want,
+};
 use testkit::Shape;
 
 fn main() {
@@ -77,9 +79,7 @@ fn answer(request: &Value) -> Result<Value, String> {
         "judge" => {
             let door = door_of_sample(text("door")?)?;
             let want = Want::from_json(&request["want"])?;
-            let method =
-                Expected::from_json(&json!({"function": request["function"], "status": 200}))?
-                    .method;
+            let method = method_of(request["function"].as_str())?;
             let failing = request["store_failing"].as_bool().unwrap_or(false);
             let response = &request["response"];
             Ok(judge(door, method, response, request_id, &want, failing).to_json())
