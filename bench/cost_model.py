@@ -72,6 +72,9 @@ def main():
     ap.add_argument("--store-ms", type=float, default=4.0,
                     help="assumed DynamoDB GetItem round trip in-Region, ms (single-digit ms is AWS's figure)")
     ap.add_argument("--cold-share", type=float, default=0.01, help="assumed share of invocations that are cold")
+    ap.add_argument("--user-requests-per-minute", type=float, default=12,
+                    help="assumed requests a signed-in user makes to guarded routes a minute (the authorizer's cache "
+                    "hit rate follows from it)")
     ap.add_argument("--json", help="write the model's figures here too (the charts read them)")
     args = ap.parse_args()
     med = json.load(open(args.runtime_json))["conditions"][args.condition]["medians"]
@@ -125,9 +128,43 @@ def main():
     print("\nAn account's default Lambda concurrency is 1,000 per Region (a quota to raise, with "
           "`ReservedConcurrency` to keep the function's share); a provisioned table needs auto "
           "scaling or headroom for bursts, on-demand absorbs them.")
+    if "session-authorizer" in med:
+        model["authorizer"] = authorizer_cost(med["session-authorizer"], args)
     if args.json:
         with open(args.json, "w") as f:
             json.dump(model, f, indent=2)
+
+
+def authorizer_cost(m, args):
+    """What session-authorizer adds to each million requests of a guarded route, at a cache
+    TTL of 0 (every request checked) and 60 s (one check per user per minute)."""
+    p = PRICES
+    ms = billed_ms(m["p50"], args.store_ms)
+    init_ms = math.ceil(m["init"] * 1000)
+    per_check = (p["lambda_request"] + (ms + args.cold_share * init_ms) / 1000 * MEMORY_GB
+                 * p["lambda_gb_second_arm64"] + p["ddb_read_request_unit"])
+    print("\n## What the session authorizer adds (per million requests to guarded routes)\n")
+    print(f"Measured: session-authorizer's warm p50 {m['p50'] * 1000:.2f} ms (an HTTP API 2.0 event, allowed). "
+          f"Each check is one invocation ({ms} ms billed, with the {args.store_ms:g} ms store round trip) and one "
+          f"strongly consistent GetItem. With a TTL, API Gateway answers a user's requests from its cache for "
+          f"that long: one check per user per TTL, assuming {args.user_requests_per_minute:g} requests a user "
+          "a minute.\n")
+    print("| AuthorizerCacheTtl | checks per million requests | Lambda | DynamoDB reads | total added (USD) | "
+          "latency added, checked / cached | a logout or revoke reaches the routes |")
+    print("|---|---|---|---|---|---|---|")
+    out = {}
+    for ttl in (0, 60):
+        share = 1.0 if ttl == 0 else min(1.0, 1 / (args.user_requests_per_minute * ttl / 60))
+        checks = 1e6 * share
+        lam = checks * (p["lambda_request"] + (ms + args.cold_share * init_ms) / 1000 * MEMORY_GB
+                        * p["lambda_gb_second_arm64"])
+        reads = checks * p["ddb_read_request_unit"]
+        added = m["p50"] * 1000 + args.store_ms
+        out[ttl] = {"checks": checks, "lambda": lam, "reads": reads, "total": lam + reads, "latency_ms": added}
+        print(f"| {ttl} s | {checks:,.0f} | {lam:.3f} | {reads:.3f} | {lam + reads:.3f} | "
+              f"{added:.1f} ms / 0 ms | {'at the next request' if ttl == 0 else f'within {ttl} s'} |")
+    print(f"\nOne check costs {per_check * 1e6:.3f} USD per million; the API's own request charge is unchanged.")
+    return out
 
 
 if __name__ == "__main__":

@@ -331,6 +331,9 @@ def checker(name):
         if name.startswith("delete-session"):
             verdict = judge.verdict(door, json.loads(body), {"status": 401}, function="delete-session")
             assert verdict == "right", f"{name}: {verdict}: {body[:300]}"
+        elif name.startswith("session-authorizer"):
+            answer = json.loads(body)
+            assert answer == {"isAuthorized": True, "context": {"username": "bench"}}, f"{name}: {body[:300]}"
         elif name.startswith("get-session"):
             verdict = judge.verdict(door, json.loads(body), {"status": 200, "username": "bench"})
             assert verdict == "right", f"{name}: {verdict}: {body[:300]}"

@@ -16,6 +16,7 @@ Every process it starts is stopped, pass or fail. Exits non-zero on any failure.
 """
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -206,14 +207,18 @@ def main():
                  aws_access_key_id="local", aws_secret_access_key="local").put_item(
         TableName=TABLE, Item=judge.item(expired, "old", time.time() - 60))
 
-    fn_port, logout_port = free_port(), free_port()
-    ports = {"get-session": fn_port, "delete-session": logout_port}
+    fn_port, logout_port, authorizer_port = free_port(), free_port(), free_port()
+    ports = {"get-session": fn_port, "delete-session": logout_port, "session-authorizer": authorizer_port}
     watch = start("watch", [os.path.join(VENV_BIN, "cargo-lambda"), "lambda", "watch", "-A", "127.0.0.1",
                             "-P", str(fn_port), "--bin", "get-session"], env)
     wait_port(fn_port, watch, 600)
     logout_watch = start("watch-logout", [os.path.join(VENV_BIN, "cargo-lambda"), "lambda", "watch", "-A",
                                           "127.0.0.1", "-P", str(logout_port), "--bin", "delete-session"], env)
     wait_port(logout_port, logout_watch, 600)
+    authorizer_watch = start("watch-authorizer", [os.path.join(VENV_BIN, "cargo-lambda"), "lambda", "watch", "-A",
+                                                  "127.0.0.1", "-P", str(authorizer_port), "--bin",
+                                                  "session-authorizer"], env)
+    wait_port(authorizer_port, authorizer_watch, 600)
     # The first call may wait for the build; give it time.
     wait_answering(f"http://127.0.0.1:{fn_port}/session", 600, "the function")
     status = 0
@@ -270,6 +275,12 @@ def main():
         try:
             return json.loads(out.stdout), None
         except ValueError as e:
+            # An invocation error (the authorizer's `Unauthorized`): cargo lambda prints
+            # `Error: <errorType>` and the message, wrapped, on lines marked × and │.
+            m = re.search(r"^Error: (\S+)\s*\n(.*?)(?:\n\s*\n|$)", out.stderr, re.S | re.M)
+            if out.returncode != 0 and m:
+                message = " ".join(line.strip().lstrip("×│").strip() for line in m.group(2).splitlines())
+                return {"errorType": m.group(1), "errorMessage": message.strip()}, None
             raise ValueError(f"{e}: {out.stdout} {out.stderr}")
 
     seed_samples(env)
@@ -277,11 +288,13 @@ def main():
 
     # The log never carries a token.
     logs = {}
-    for function, name in (("get-session", "watch"), ("delete-session", "watch-logout")):
+    for function, name in (("get-session", "watch"), ("delete-session", "watch-logout"),
+                           ("session-authorizer", "watch-authorizer")):
         with open(os.path.join(RUN_DIR, f"e2e-{name}.log")) as f:
             logs[function] = f.read()
         requests = sum(len(judge.runs(w)) for w in expected.values() if judge.function(w) == function)
-        requests += sum(1 for c in cases + logout_cases if (c[1] == "DELETE") == (function == "delete-session"))
+        requests += sum(1 for c in cases + logout_cases
+                        if function != "session-authorizer" and (c[1] == "DELETE") == (function == "delete-session"))
         check(f"{function}'s log has one line per request with op_id", logs[function].count("op_id=") >= requests,
               f"{logs[function].count('op_id=')} < {requests}")
         for secret in (DEMO_TOKEN, alice, expired, revoked, leaving):
@@ -307,7 +320,8 @@ def rie_events(env, expected):
         return
     print("\nevents through AWS's Runtime Interface Emulator")
     urls, procs = {}, []
-    for function, name in (("get-session", "rie"), ("delete-session", "rie-logout")):
+    for function, name in (("get-session", "rie"), ("delete-session", "rie-logout"),
+                           ("session-authorizer", "rie-authorizer")):
         port = free_port()
         # Each its own Runtime API port too: two emulators at once.
         proc = start(name, [rie, "--runtime-interface-emulator-address", f"127.0.0.1:{port}",
@@ -460,6 +474,11 @@ def trace_logs(env, http_cases, expected):
                                                 "127.0.0.1", "-P", str(logout_port), "--bin", "delete-session"],
                          trace_env)
     wait_port(logout_port, logout_watch, 600)
+    authorizer_port = free_port()
+    authorizer_watch = start("watch-trace-authorizer", [os.path.join(VENV_BIN, "cargo-lambda"), "lambda", "watch",
+                                                        "-A", "127.0.0.1", "-P", str(authorizer_port), "--bin",
+                                                        "session-authorizer"], trace_env)
+    wait_port(authorizer_port, authorizer_watch, 600)
     logout_url = f"http://127.0.0.1:{logout_port}/session"
     deadline = time.time() + 300
     while time.time() < deadline:
@@ -479,9 +498,21 @@ def trace_logs(env, http_cases, expected):
         subprocess.run([os.path.join(VENV_BIN, "cargo-lambda"), "lambda", "invoke", "-A", "127.0.0.1",
                         "-P", str(logout_port), "delete-session", "--data-file", os.path.join("events", rel)],
                        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    # The authorizer at TRACE: its samples, and the trace user's live token allowed.
+    authorizer_samples = [rel for rel in sorted(expected) if judge.function(expected[rel]) == "session-authorizer"]
+    live_event = os.path.join(RUN_DIR, "trace-authorizer-live.json")
+    with open(os.path.join(ROOT, "events", "authorizer-http-v2", "allow-header.json")) as f:
+        event = json.load(f)
+    event["headers"]["x-dr-session"] = token
+    with open(live_event, "w") as f:
+        json.dump(event, f)
+    for path in [os.path.join(ROOT, "events", rel) for rel in authorizer_samples] + [live_event]:
+        subprocess.run([os.path.join(VENV_BIN, "cargo-lambda"), "lambda", "invoke", "-A", "127.0.0.1",
+                        "-P", str(authorizer_port), "session-authorizer", "--data-file", path],
+                       cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     time.sleep(1)
     log = ""
-    for name in ("watch-trace", "watch-trace-logout"):
+    for name in ("watch-trace", "watch-trace-logout", "watch-trace-authorizer"):
         with open(os.path.join(RUN_DIR, f"e2e-{name}.log"), encoding="utf-8", errors="replace") as f:
             log += f.read()
     trace_lines = log.count('"level":"TRACE"')
@@ -498,12 +529,16 @@ def trace_logs(env, http_cases, expected):
             obj = json.loads(line[brace:]) if brace >= 0 else None
         except ValueError:
             continue
-        if isinstance(obj, dict) and obj.get("message") in ("GET /session", "DELETE /session"):
+        if isinstance(obj, dict) and obj.get("message") in ("GET /session", "DELETE /session", "authorize"):
             requests.append(obj)
     logouts = sum(1 for r in requests if r["message"] == "DELETE /session")
+    authorized = sum(1 for r in requests if r["message"] == "authorize")
     check("trace: one request line per request",
-          len(requests) - logouts >= len(http_cases) + len(get_samples) + 1
-          and logouts >= len(logout_cases) + len(logout_samples), f"{len(requests)}, {logouts} logouts")
+          len(requests) - logouts - authorized >= len(http_cases) + len(get_samples) + 1
+          and logouts >= len(logout_cases) + len(logout_samples)
+          and authorized >= len(authorizer_samples) + 1, f"{len(requests)}, {logouts} logouts, {authorized} authorized")
+    check("trace: the authorizer allowed the live session",
+          any(r["message"] == "authorize" and r.get("outcome") == "session" for r in requests))
     check("trace: the logout's line says logged_out", any(r.get("outcome") == "logged_out" for r in requests))
     bad = [(why, r) for r in requests for ok, why in [judge.emf(r, "GetSession/E2E")] if not ok]
     check("trace: every request line is valid EMF", not bad, json.dumps(bad[:2]))

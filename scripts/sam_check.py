@@ -1,7 +1,7 @@
 """What ships, run the way users run it (after `scripts/sam_check` has built it):
 
-1. the arm64 artifacts `sam build` made from template.yaml (GetSessionFunction and
-   DeleteSessionFunction, one release build of the crate): each an aarch64 ELF, built with
+1. the arm64 artifacts `sam build` made from template.yaml (GetSessionFunction,
+   DeleteSessionFunction and SessionAuthorizerFunction, one release build of the crate): each an aarch64 ELF, built with
    unwinding (so a panic is an invocation error, not a dead process), its size, and every
    file in events/ through AWS's emulator with its function's artifact under
    qemu-aarch64-static;
@@ -40,13 +40,15 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import browser_check  # noqa: E402  (the page, and a browser's calls from it)
 import e2e  # noqa: E402  (process helpers)
 import judge  # noqa: E402
 
 ROOT = e2e.ROOT
 TABLE = "sessions-sam"
 DEMO = e2e.DEMO_TOKEN
-FUNCTIONS = {"get-session": "GetSessionFunction", "delete-session": "DeleteSessionFunction"}
+FUNCTIONS = {"get-session": "GetSessionFunction", "delete-session": "DeleteSessionFunction",
+             "session-authorizer": "SessionAuthorizerFunction"}
 # Strings only Rust's unwinding panic runtime (std's panic_unwind) carries; a build with
 # panic = "abort" links panic_abort instead and has none of them.
 UNWIND_MARKERS = [b"Rust cannot catch foreign exceptions", b"Rust panics must be rethrown"]
@@ -217,8 +219,13 @@ def report_hang(arch, rel, proc):
 def start_api(template, env_file):
     t0 = time.time()
     port = e2e.free_port()
-    proc = e2e.start("sam-start-api", [SAM_BIN, "local", "start-api", "-t", template, "--skip-pull-image",
-                                       "--env-vars", env_file, "-p", str(port), "--host", "127.0.0.1"], SAM_ENV)
+    # A page's origin for the browser at the end (AllowedOrigins: the HTTP API's CORS).
+    page_port = browser_check.serve(browser_check.Page)
+    page_origin = f"http://127.0.0.1:{page_port}"
+    proc = e2e.start("sam-start-api", [SAM_BIN, "local", "start-api", "-t", with_cors(template, page_origin),
+                                       "--skip-pull-image", "--env-vars", env_file, "-p", str(port),
+                                       "--host", "127.0.0.1", "--parameter-overrides",
+                                       f"AllowedOrigins={page_origin}"], SAM_ENV)
     e2e.wait_port(port, proc, 120)
     url = f"http://127.0.0.1:{port}/session"
     cases = [({"x-dr-session": DEMO}, 200, {"username": "demo"}),
@@ -251,8 +258,120 @@ def start_api(template, env_file):
         e2e.check(f"sam local start-api logout: {method} /session {want_status}",
                   judge.http(status, resp_headers, body, want_status, want, function) == "right",
                   f"{status} {resp_headers} {body}")
+    start_api_cors(url, page_origin)
     proc.terminate()
     timed("sam local start-api", t0)
+
+
+def with_cors(template, origin):
+    """The built template as deployed with AllowedOrigins=`origin`: the HTTP API's
+    CorsConfiguration with its condition resolved. SAM's emulator reads CorsConfiguration
+    only as a plain mapping (an `Fn::If` around it reads as no CORS at all: its preflight
+    answer then had no CORS headers), so the condition is resolved here, as CloudFormation
+    would resolve it."""
+    import yaml
+    with open(template) as f:
+        doc = yaml.safe_load(f)
+    cors = doc["Resources"]["SessionApi"]["Properties"]["CorsConfiguration"]
+    condition, when_set, _ = cors["Fn::If"]
+    assert condition == "HasAllowedOrigins", cors
+    resolved = dict(when_set, AllowOrigins=[origin])
+    doc["Resources"]["SessionApi"]["Properties"]["CorsConfiguration"] = resolved
+    out = os.path.join(os.path.dirname(template), "template.cors.yaml")
+    with open(out, "w") as f:
+        yaml.safe_dump(doc, f, sort_keys=False)
+    return out
+
+
+def start_api_cors(url, page_origin):
+    """The HTTP API's CORS (CorsConfiguration from AllowedOrigins) as SAM's emulator serves it,
+    to a real browser: a page on `page_origin` calls GET /session with x-dr-session and with
+    the cookie, a malformed token, and the logout. What SAM's emulation did is printed."""
+    import boto3
+    status, headers, _ = e2e.http(url, "OPTIONS", {"Origin": page_origin, "Access-Control-Request-Method": "DELETE",
+                                                  "Access-Control-Request-Headers": "x-dr-session"})
+    print(f"     SAM's answer to a preflight: {status} {dict(headers)}")
+    _, headers, _ = e2e.http(url, "GET", {"Origin": "https://not-listed.example.com", "x-dr-session": DEMO})
+    e2e.check("sam local start-api CORS: an origin not on the list gets no Access-Control-Allow-Origin",
+              not any(k.lower() == "access-control-allow-origin" for k in headers), str(headers))
+    leaving = "start-api-browser-logout-0123456789"
+    boto3.client("dynamodb", endpoint_url=SAM_ENV["AWS_ENDPOINT_URL_DYNAMODB"], region_name="us-east-1",
+                 aws_access_key_id="local", aws_secret_access_key="local").put_item(
+        TableName=TABLE, Item=judge.item(leaving, "leaving", time.time() + 3600))
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=browser_check.CHROMIUM, headless=True,
+                                    args=browser_check.CHROMIUM_ARGS)
+        cookie = {"name": "session", "value": DEMO, "url": url.rsplit("/", 1)[0], "httpOnly": True,
+                  "sameSite": "Lax"}
+        r = browser_check.run_page(browser, page_origin + "/", url, DEMO, leaving, cookie)
+        browser.close()
+    for what, result in r.items():
+        print(f"     browser via sam local start-api, {what}: {json.dumps(result)[:200]}")
+    e2e.check("browser via sam local start-api (HTTP API CORS): the page reads the username",
+              r["header"] == {"ok": True, "status": 200, "body": {"username": "demo"}}, str(r["header"]))
+    e2e.check("browser via sam local start-api: the page reads the username with the cookie",
+              r["cookie"] == {"ok": True, "status": 200, "body": {"username": "demo"}}, str(r["cookie"]))
+    e2e.check("browser via sam local start-api: the page reads an error's op_id",
+              r["malformed"].get("ok") and r["malformed"]["status"] == 400
+              and len(r["malformed"]["body"].get("op_id", "")) == 36, str(r["malformed"]))
+    e2e.check("browser via sam local start-api: the page reads the logout's 204",
+              r["logout"].get("ok") and r["logout"]["status"] == 204, str(r["logout"]))
+
+
+def start_api_example(template, env_file):
+    """examples/protected-routes: one route on an HTTP API and one on a REST API, each guarded
+    by session-authorizer, served by `sam local start-api` (its emulation of Lambda
+    authorizers): a live session reaches the route, which answers the username it was given;
+    after a logout or a revoke the same token is refused at the next request; no header is
+    refused before the authorizer runs."""
+    t0 = time.time()
+    import boto3
+    ddb = boto3.client("dynamodb", endpoint_url=SAM_ENV["AWS_ENDPOINT_URL_DYNAMODB"], region_name="us-east-1",
+                       aws_access_key_id="local", aws_secret_access_key="local")
+    port = e2e.free_port()
+    proc = e2e.start("sam-start-api-example", [SAM_BIN, "local", "start-api", "-t", template, "--skip-pull-image",
+                                               "--env-vars", env_file, "-p", str(port), "--host", "127.0.0.1"],
+                     SAM_ENV)
+    e2e.wait_port(port, proc, 120)
+    base = f"http://127.0.0.1:{port}"
+    ctl = os.path.join(ROOT, "target", "debug", "sessionctl")
+    tokens = []
+    # SAM serves both APIs on one port: GET /replications is the HTTP API's route (simple
+    # responses), GET /sites the REST API's (REQUEST authorizer).
+    for api, path, refused in (("http", "/replications", (403,)), ("rest", "/sites", (401, 500, 502))):
+        url = base + path
+        user = f"route-user-{api}"
+        token = f"start-api-route-{api}-token-0123456789"
+        tokens.append(token)
+        ddb.put_item(TableName=TABLE, Item=judge.item(token, user, time.time() + 3600))
+        status, _, body = e2e.http(url, "GET", {"x-dr-session": token})
+        try:
+            answer = json.loads(body)
+        except ValueError:
+            answer = {}
+        e2e.check(f"start-api example ({api} API): a live session reaches GET {path} with its username",
+                  status == 200 and answer == {"username": user, "api": api}, f"{status} {body}")
+        # Revoked (sessionctl, as an operator does; a logout's DeleteItem has the same effect):
+        # refused at the next request, the route never reached.
+        subprocess.run([ctl, "revoke", token], env=SAM_ENV, check=True, capture_output=True)
+        status, _, body = e2e.http(url, "GET", {"x-dr-session": token})
+        print(f"     {api} API after the revoke: {status} {body.strip()[:120]}")
+        e2e.check(f"start-api example ({api} API): refused at the next request after a revoke",
+                  status in refused and user not in body, f"{status} {body}")
+        status, _, body = e2e.http(url, "GET", {"x-dr-session": "not a token!"})
+        e2e.check(f"start-api example ({api} API): a malformed token is refused",
+                  status in refused and "username" not in body, f"{status} {body}")
+        status, _, body = e2e.http(url, "GET", {})
+        e2e.check(f"start-api example ({api} API): no x-dr-session header is refused (401)",
+                  status == 401 and "username" not in body, f"{status} {body}")
+    time.sleep(0.5)
+    log = proc_log("sam-start-api-example")
+    e2e.check("start-api example: the authorizer refused the revoked sessions (its request line: unknown)",
+              log.count('outcome="unknown"') + log.count('"outcome":"unknown"') >= 2, tail(log, 20))
+    e2e.check("start-api example: no token in the log", not any(t in log for t in tokens))
+    proc.terminate()
+    timed("sam local start-api (example)", t0)
 
 
 def cargo_lambda_deploy_settings():
@@ -283,6 +402,7 @@ def main():
     ap.add_argument("--x86-template", help="sam build's template for an x86_64 build, if one was made "
                     "(scripts/sam_check with SAM_X86=1): every event through it too")
     ap.add_argument("--bridge-ip", required=True, help="the Docker bridge's gateway address")
+    ap.add_argument("--example-template", help="sam build's template for examples/protected-routes (arm64)")
     # Native containers mostly wait on Docker; emulated ones keep a core busy each.
     ap.add_argument("--native-workers", type=int, default=4, help="x86_64 invokes in parallel")
     ap.add_argument("--workers", type=int, default=2, help="emulated arm64 invokes in parallel")
@@ -331,7 +451,7 @@ def main():
     with open(args.arm64_template) as f:
         built = f.read()
     with open(emulated, "w") as f:
-        f.write(re.sub(r"(?m)^(\s+)Timeout: \d+$", r"\1Timeout: 60", built, count=1))
+        f.write(re.sub(r"(?m)^(\s+)Timeout: \d+$", r"\1Timeout: 60", built))
     if args.x86_template:
         print("\nsam local invoke, every event (x86_64 artifact, Docker)")
         local_invoke("x86_64", args.x86_template, env_file, expected, sorted(expected), args.native_workers)
@@ -350,6 +470,17 @@ def main():
     cargo_lambda_deploy_settings()
     print(f"\nsam local start-api ({other[0]})")
     start_api(other[1], env_file)
+    if args.example_template:
+        print("\nsam local start-api, examples/protected-routes (arm64, emulated)")
+        example_env = os.path.join(e2e.RUN_DIR, "sam-env-example.json")
+        with open(example_env, "w") as f:
+            json.dump({"SessionAuthorizerFunction": function_env}, f)
+        with open(args.example_template) as f:
+            built = f.read()
+        example = os.path.join(os.path.dirname(args.example_template), "template.emulated.yaml")
+        with open(example, "w") as f:
+            f.write(re.sub(r"(?m)^(\s+)Timeout: \d+$", r"\1Timeout: 60", built))
+        start_api_example(example, example_env)
     print(f"\n{len(e2e.failures)} failure(s)" if e2e.failures else "\nsam: all passed")
     return 1 if e2e.failures else 0
 

@@ -7,6 +7,7 @@
 
 use std::fmt;
 
+use crate::cors::AllowedOrigins;
 use crate::methods::Methods;
 use crate::session::{unix_now, KeyScheme, Policy, MAX_CLOCK_AHEAD};
 use crate::token::CookieName;
@@ -44,6 +45,15 @@ pub struct Config {
     /// (`GET, DELETE`); a `405`'s `Allow` lists them, and the function's own method always.
     /// Unset: the function's own method alone.
     pub methods: Methods,
+    /// `SESSION_AUTHORIZER_SIMPLE_RESPONSES`: `true` (default) or `false`: how
+    /// `session-authorizer` answers an HTTP API payload 2.0 event: a simple response
+    /// (`{"isAuthorized"}`, the API's `EnableSimpleResponses: true`) or an IAM policy. Set it
+    /// as the API's authorizer is set: the event does not say.
+    pub authorizer_simple_responses: bool,
+    /// `SESSION_ALLOWED_ORIGINS`: exact origins (`https://app.example.com`), comma-separated,
+    /// whose pages may read the answers with credentials (README "Browser clients"); unset:
+    /// no CORS. `*` or anything that is not an origin stops init.
+    pub allowed_origins: AllowedOrigins,
 }
 
 /// Where the metrics go: a CloudWatch namespace and the function's name (the one
@@ -101,6 +111,14 @@ impl Config {
             });
         }
         let methods = env.methods()?;
+        let authorizer_simple_responses = env.flag("SESSION_AUTHORIZER_SIMPLE_RESPONSES", true)?;
+        let allowed_origins = match env.get("SESSION_ALLOWED_ORIGINS") {
+            None => AllowedOrigins::default(),
+            Some(list) => AllowedOrigins::parse(&list).map_err(|problem| ConfigError {
+                variable: "SESSION_ALLOWED_ORIGINS",
+                problem,
+            })?,
+        };
         Ok(Config {
             table,
             cookie_name,
@@ -111,6 +129,8 @@ impl Config {
             policy,
             touch,
             methods,
+            authorizer_simple_responses,
+            allowed_origins,
         })
     }
 }

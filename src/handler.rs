@@ -9,7 +9,6 @@
 //! [`crate::request_log`] owns.
 
 use std::fmt;
-use std::time::{Duration, Instant};
 
 use lambda_http::http::header::{
     HeaderValue, ALLOW, CACHE_CONTROL, CONTENT_TYPE, WWW_AUTHENTICATE,
@@ -18,50 +17,16 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Response};
 use serde_json::{json, Value};
 
+use crate::check::{self, op_id, Lookup, Observed, Resolved, SessionCheck};
 use crate::config::Config;
+use crate::cors::{self, AllowedOrigins};
 use crate::error::ApiError;
 use crate::front_door::{Event, FrontDoor, FrontDoorResponse, HttpRequest};
 use crate::function::Function;
 use crate::methods::Method;
-use crate::request_log::{Outcome, RequestLine, TouchLog};
-use crate::session::{unix_now, Ended, KeyScheme, Policy, SessionKey, Username};
-use crate::store::{Cause, SessionStore, StoreError, Touched, REQUEST_BUDGET};
-use crate::token::{self, CookieName, Source};
-
-/// How a request that did not fail ended.
-#[derive(Debug)]
-enum Resolved {
-    Live(Username),
-    /// A live session, now deleted (`DELETE`).
-    LoggedOut,
-    NoToken,
-    Unknown,
-    /// A stored session that is not live, and the rule that ended it.
-    Ended(Ended),
-}
-
-impl Resolved {
-    fn outcome(&self) -> Outcome {
-        match self {
-            Resolved::Live(_) => Outcome::Session,
-            Resolved::LoggedOut => Outcome::LoggedOut,
-            Resolved::NoToken => Outcome::NoToken,
-            Resolved::Unknown => Outcome::Unknown,
-            Resolved::Ended(Ended::Expired) => Outcome::Expired,
-            Resolved::Ended(Ended::Idle) => Outcome::Idle,
-            Resolved::Ended(Ended::NotBefore) => Outcome::NotBefore,
-        }
-    }
-}
-
-/// What a request's resolution observed, for the log line.
-#[derive(Debug, Default)]
-struct Observed {
-    source: Option<Source>,
-    store_latency: Option<Duration>,
-    /// Whether a touch of `last_seen_at` was made, and how it went.
-    touch: Option<Result<Touched, StoreError>>,
-}
+use crate::request_log::{self, Outcome, RequestLine};
+use crate::store::SessionStore;
+use crate::token;
 
 /// An invocation whose event has no known front door's shape: there is no format to
 /// answer in, so it is an invocation error (logged with its op_id first).
@@ -91,17 +56,23 @@ impl From<UnknownEvent> for lambda_runtime::Diagnostic {
 /// every request.
 #[derive(Debug)]
 pub struct SessionEndpoint<S> {
-    store: S,
+    check: SessionCheck<S>,
     method: Method,
-    /// A `405`'s `Allow`: every method of the deployment (`SESSION_METHODS`) and this one.
+    /// A `405`'s `Allow`: every method of the deployment (`SESSION_METHODS`) and this one;
+    /// a preflight's `Access-Control-Allow-Methods` too.
     allow: &'static str,
-    cookie_name: CookieName,
-    key_scheme: KeyScheme,
-    policy: Policy,
-    /// Where reads count as activity (`SESSION_TOUCH`): the idle timeout a read's touch
-    /// keeps the session within.
-    touch_idle_timeout: Option<u32>,
+    /// `SESSION_ALLOWED_ORIGINS`: the pages on other origins that may read the answers.
+    origins: AllowedOrigins,
 }
+
+/// The header fields read where CORS is on: the token's and CORS's.
+const FIELDS_WITH_CORS: [&str; 5] = [
+    token::FIELDS[0],
+    token::FIELDS[1],
+    token::FIELDS[2],
+    cors::FIELDS[0],
+    cors::FIELDS[1],
+];
 
 impl<S: SessionStore> SessionEndpoint<S> {
     /// `GET /session` (`get-session`): who is logged in.
@@ -116,17 +87,11 @@ impl<S: SessionStore> SessionEndpoint<S> {
 
     fn new(method: Method, store: S, config: &Config) -> Self {
         SessionEndpoint {
-            store,
+            // Reads count as activity; a logout is the session's last request.
+            check: SessionCheck::new(store, config, method == Method::Get),
             method,
             allow: config.methods.with(method).allow(),
-            cookie_name: config.cookie_name.clone(),
-            key_scheme: config.key_scheme,
-            policy: config.policy,
-            // Reads count as activity; a logout is the session's last request.
-            touch_idle_timeout: config
-                .policy
-                .idle_timeout
-                .filter(|_| config.touch && method == Method::Get),
+            origins: config.allowed_origins.clone(),
         }
     }
 
@@ -144,89 +109,73 @@ impl<S: SessionStore> SessionEndpoint<S> {
         let Some((event, door)) = event.and_then(|e| Some((e, FrontDoor::detect(&e)?))) else {
             RequestLine {
                 cause: Some("unknown_event"),
-                ..RequestLine::new(&op_id, self.method, Outcome::Error)
+                ..RequestLine::new(&op_id, request_log::message(self.method), Outcome::Error)
             }
             .write();
             return Err(UnknownEvent);
         };
-        let (result, observed) = match HttpRequest::read(door, &event, &token::FIELDS) {
-            Ok(request) => self.resolve(&request).await,
-            Err(unreadable) => (
-                Err(ApiError::InvalidRequest(unreadable)),
-                Observed::default(),
-            ),
+        // Without CORS, only the token's fields are read: the same work as ever.
+        let read = if self.origins.is_empty() {
+            HttpRequest::read(door, &event, &token::FIELDS)
+        } else {
+            HttpRequest::read(door, &event, &FIELDS_WITH_CORS)
         };
-        let response = match (&result, self.method) {
+        let mut observed = Observed::default();
+        let mut origin = None;
+        let result = match read {
+            Ok(request) => {
+                origin = self.origins.allowed(&request).map(str::to_owned);
+                if let Some(origin) = origin.as_deref().filter(|_| cors::is_preflight(&request)) {
+                    return Ok(self.preflight(door, origin, &op_id));
+                }
+                self.resolve(&request, &mut observed).await
+            }
+            Err(unreadable) => Err(ApiError::InvalidRequest(unreadable)),
+        };
+        let mut response = match (&result, self.method) {
             (Ok(Resolved::Live(user)), _) => session_info(Some(user.as_str())),
             (Ok(Resolved::LoggedOut), _) => no_content(),
             (Ok(_), Method::Get) => session_info(None),
             (Ok(_), Method::Delete) => unauthorized(),
             (Err(err), _) => error_response(err, &op_id, self.allow),
         };
-        log_request(
-            &op_id,
-            self.method,
-            door,
-            &result,
-            response.status(),
-            &observed,
-        );
+        let line = RequestLine {
+            front_door: Some(door.as_str()),
+            ..RequestLine::new(&op_id, request_log::message(self.method), Outcome::Error)
+        };
+        check::log_line(line, &result, response.status().as_u16(), &observed);
+        if let Some(origin) = &origin {
+            cors::allow(&mut response, origin);
+        }
         Ok(door.respond(response))
     }
 
-    async fn resolve(&self, request: &HttpRequest<'_>) -> (Result<Resolved, ApiError>, Observed) {
-        let mut observed = Observed::default();
+    /// A CORS preflight from an allowed origin: `204` with what the page may send (no token
+    /// is read, no store call made).
+    fn preflight(&self, door: FrontDoor, origin: &str, op_id: &str) -> FrontDoorResponse {
+        let response = cors::preflight(origin, self.allow);
+        RequestLine {
+            front_door: Some(door.as_str()),
+            status: Some(response.status().as_u16()),
+            ..RequestLine::new(op_id, request_log::message(self.method), Outcome::Preflight)
+        }
+        .write();
+        door.respond(response)
+    }
+
+    async fn resolve(
+        &self,
+        request: &HttpRequest<'_>,
+        observed: &mut Observed,
+    ) -> Result<Resolved, ApiError> {
         if request.method() != self.method.as_str() {
-            return (Err(ApiError::MethodNotAllowed), observed);
+            return Err(ApiError::MethodNotAllowed);
         }
-        let token = match token::extract(request, &self.cookie_name) {
-            Ok(None) => return (Ok(Resolved::NoToken), observed),
-            Ok(Some((source, token))) => {
-                observed.source = Some(source);
-                token
-            }
-            Err(e) => {
-                observed.source = Some(e.source);
-                return (Err(ApiError::InvalidToken(e)), observed);
-            }
+        let lookup = match self.method {
+            Method::Get => Lookup::Read,
+            Method::Delete => Lookup::Remove,
         };
-        let key = SessionKey::derive(&token, self.key_scheme);
-        let started = Instant::now();
-        let found = match self.method {
-            Method::Get => self.store.find(&key).await,
-            // The item is deleted whatever it held: one round trip, and a session that is
-            // no longer live (or whose record is invalid) is gone too, as it should be.
-            Method::Delete => self.store.remove(&key).await,
-        };
-        observed.store_latency = Some(started.elapsed());
-        let record = match found {
-            Err(e) => return (Err(ApiError::Store(e)), observed),
-            Ok(None) => return (Ok(Resolved::Unknown), observed),
-            Ok(Some(record)) => record,
-        };
-        let now = unix_now();
-        if let Some(bad) = record.implausible_at(now) {
-            return (Err(ApiError::Store(StoreError::new(bad.into()))), observed);
-        }
-        if let Some(ended) = record.ended_at(now, &self.policy) {
-            return (Ok(Resolved::Ended(ended)), observed);
-        }
-        if self.method == Method::Delete {
-            return (Ok(Resolved::LoggedOut), observed);
-        }
-        if let Some(idle_timeout) = self.touch_idle_timeout {
-            if record.touch_due(now, idle_timeout) {
-                // The answer never waits on the write beyond the request's store budget,
-                // and never depends on it.
-                let left = REQUEST_BUDGET.saturating_sub(started.elapsed());
-                let touch = self.store.touch(&key, now, idle_timeout);
-                observed.touch = Some(match tokio::time::timeout(left, touch).await {
-                    Ok(done) => done,
-                    Err(_) => Err(StoreError::new(Cause::Timeout)),
-                });
-            }
-        }
-        (Ok(Resolved::Live(record.username)), observed)
+        self.check.check(request, lookup, observed).await
     }
 }
 
@@ -240,14 +189,6 @@ impl<S: SessionStore> Function for SessionEndpoint<S> {
         request_id: &str,
     ) -> impl std::future::Future<Output = Result<FrontDoorResponse, UnknownEvent>> + Send {
         SessionEndpoint::invoke(self, event, request_id)
-    }
-}
-
-/// The Lambda invocation request id; a fresh v4 UUID where a local tool supplies none.
-fn op_id(request_id: &str) -> String {
-    match request_id.trim() {
-        "" => uuid::Uuid::new_v4().to_string(),
-        id => id.to_owned(),
     }
 }
 
@@ -305,37 +246,4 @@ fn json_response(status: StatusCode, body: &Value) -> Response<Body> {
     headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
-}
-
-/// The request's line ([`crate::request_log`]): never the token, its hash, or the username.
-fn log_request(
-    op_id: &str,
-    method: Method,
-    door: FrontDoor,
-    result: &Result<Resolved, ApiError>,
-    status: StatusCode,
-    observed: &Observed,
-) {
-    let (outcome, error_code, cause) = match result {
-        Ok(resolved) => (resolved.outcome(), None, None),
-        Err(err) if status.is_server_error() => {
-            (Outcome::Error, Some(err.code()), Some(err.cause()))
-        }
-        Err(err) => (Outcome::Rejected, Some(err.code()), Some(err.cause())),
-    };
-    RequestLine {
-        front_door: Some(door.as_str()),
-        status: Some(status.as_u16()),
-        source: observed.source.map(Source::as_str),
-        store_ms: observed.store_latency.map(|d| d.as_secs_f64() * 1000.0),
-        error_code,
-        cause,
-        touch: observed.touch.as_ref().map(|t| match t {
-            Ok(Touched::Written) => TouchLog::Written,
-            Ok(Touched::Declined) => TouchLog::Declined,
-            Err(e) => TouchLog::Failed(e.cause().as_str()),
-        }),
-        ..RequestLine::new(op_id, method, outcome)
-    }
-    .write();
 }

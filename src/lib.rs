@@ -5,14 +5,17 @@
 //! (`get-session`): a live record answers `200 {"username": ...}`, no session `200 {}`.
 //! `DELETE /session` (`delete-session`, logout): the item is deleted; a live record answers
 //! `204`, no session `401`. Every failure answers a `ResponseError {error_code, message,
-//! op_id}`.
+//! op_id}`. `session-authorizer`: API Gateway's Lambda authorizer for every other route,
+//! the same check answered as an allow (with the username), a refusal, or (the store
+//! failed) an invocation error.
 //!
 //! Modules, from the outside in: `function` (what every function's `main` runs: runtime,
 //! settings, store, request loop), `front_door` (which service sent the event: API
 //! Gateway's two payload versions, ALB, Function URLs, VPC Lattice's two event versions;
 //! the response in that door's format), `event_json` (reading only the members a door
-//! needs, at any size and nesting), `handler` (the contract's outcomes as HTTP, per
-//! method), `methods` (the methods a function and a deployment serve), `error`
+//! needs, at any size and nesting), `check` (the session check every function makes),
+//! `handler` (the contract's outcomes as HTTP, per method), `authorizer` (the check as
+//! API Gateway's authorizer answers), `methods` (the methods a function and a deployment serve), `error`
 //! (failure -> status, code, message), `token` (request -> token), `session` (key
 //! derivation, record, policy), `store` (the store port, DynamoDB, its HTTPS client),
 //! `request_log` (the one line per request), `logging` (set-up, secrets capped), `metrics`
@@ -20,10 +23,13 @@
 //! (environment, validated at init).
 //!
 //! The modules are private; what the binaries (`get-session`, `delete-session`,
-//! `sessionctl`) and the test
+//! `session-authorizer`, `sessionctl`) and the test
 //! kit (`testkit/`) use is re-exported here, and nothing else is public.
 
+mod authorizer;
+mod check;
 mod config;
+mod cors;
 mod error;
 mod event_json;
 mod front_door;
@@ -38,7 +44,11 @@ mod store;
 mod token;
 mod vocabulary;
 
+pub use authorizer::{
+    AuthorizerError, AuthorizerResponse, AuthorizerShape, ExecuteApiArn, SessionAuthorizer,
+};
 pub use config::{parse_duration_secs, Config, ConfigError, Metrics};
+pub use cors::AllowedOrigins;
 pub use error::ApiError;
 pub use front_door::{Event, FrontDoor, FrontDoorResponse, HttpRequest, Unreadable};
 pub use function::{run, Function};

@@ -14,13 +14,18 @@ use crate::vocabulary::vocabulary;
 /// The `tracing` target of the request line.
 pub const TARGET: &str = "get_session::request";
 
-/// The line's message: the function's method and the resource (`GET /session`).
-fn message(method: Method) -> &'static str {
+/// The line's message for a `/session` function: its method and the resource (`GET
+/// /session`).
+pub fn message(method: Method) -> &'static str {
     match method {
         Method::Get => "GET /session",
         Method::Delete => "DELETE /session",
     }
 }
+
+/// The line's message for the authorizer (`session-authorizer`): a request to another route
+/// of the API, checked before API Gateway lets it through.
+pub const AUTHORIZE: &str = "authorize";
 
 /// The line's field names.
 pub mod field {
@@ -47,10 +52,11 @@ pub mod field {
     pub const TOUCH_CAUSE: &str = "touch_cause";
 }
 
-/// How a request ended: every value the line's `outcome` takes.
+/// How a request ended: every value the line's `outcome` takes. For the authorizer, every
+/// outcome but `session` and `error` is a refusal (REST API 401, HTTP API 403).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
-    /// A live session was found (200 with a username).
+    /// A live session was found (200 with a username; the authorizer: allowed).
     Session,
     /// A live session was logged out: deleted (`DELETE`, 204).
     LoggedOut,
@@ -67,6 +73,8 @@ pub enum Outcome {
     NotBefore,
     /// The request was refused (4xx).
     Rejected,
+    /// A CORS preflight from an allowed origin, answered `204` (`SESSION_ALLOWED_ORIGINS`).
+    Preflight,
     /// The function failed to answer it (5xx, or no answer at all).
     Error,
 }
@@ -81,6 +89,7 @@ vocabulary! {
         Idle => "idle",
         NotBefore => "not_before",
         Rejected => "rejected",
+        Preflight => "preflight",
         Error => "error",
     }
 }
@@ -89,8 +98,8 @@ vocabulary! {
 #[derive(Debug, Clone, PartialEq)]
 pub struct RequestLine<'a> {
     pub op_id: &'a str,
-    /// The function's method: the line's message.
-    pub method: Method,
+    /// What the function did ([`message`], [`AUTHORIZE`]).
+    pub message: &'static str,
     pub front_door: Option<&'static str>,
     /// `None` where there was no HTTP answer (an event of no known front door).
     pub status: Option<u16>,
@@ -124,10 +133,10 @@ impl TouchLog {
 
 impl<'a> RequestLine<'a> {
     /// The line of a request that ended in `outcome`, with nothing else known yet.
-    pub fn new(op_id: &'a str, method: Method, outcome: Outcome) -> Self {
+    pub fn new(op_id: &'a str, message: &'static str, outcome: Outcome) -> Self {
         RequestLine {
             op_id,
-            method,
+            message,
             front_door: None,
             status: None,
             outcome,
@@ -153,7 +162,7 @@ impl<'a> RequestLine<'a> {
     pub fn write(&self) {
         let line = self;
         let outcome = line.outcome.as_str();
-        let message = message(line.method);
+        let message = line.message;
         let (touch, touch_cause) = line.touch.map(TouchLog::fields).unzip();
         let touch_cause = touch_cause.flatten();
         macro_rules! event_at {
@@ -189,7 +198,7 @@ mod tests {
 
     #[test]
     fn failures_are_errors_and_everything_else_info() {
-        let line = |outcome| RequestLine::new("id", Method::Get, outcome);
+        let line = |outcome| RequestLine::new("id", message(Method::Get), outcome);
         for &outcome in Outcome::ALL {
             // Exhaustive: a new outcome must be given its level here.
             let want = match outcome {
@@ -201,7 +210,8 @@ mod tests {
                 | Outcome::Expired
                 | Outcome::Idle
                 | Outcome::NotBefore
-                | Outcome::Rejected => Level::INFO,
+                | Outcome::Rejected
+                | Outcome::Preflight => Level::INFO,
             };
             assert_eq!(line(outcome).level(), want, "{outcome:?}");
         }

@@ -47,7 +47,8 @@ impl fmt::Debug for SessionKey {
 }
 
 /// A non-empty user name.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(transparent)]
 pub struct Username(String);
 
 impl Username {

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 
 use get_session::FrontDoor;
 use get_session::Outcome;
-use get_session::{Metric, FUNCTION_DIMENSION, METRICS};
+use get_session::{AuthorizerShape, Metric, FUNCTION_DIMENSION, METRICS};
 use serde_json::Value;
 use testkit::every_error;
 
@@ -127,9 +127,19 @@ fn the_body_is_a_valid_dashboard() {
 fn every_metric_is_one_the_function_or_lambda_emits() {
     let outcomes: BTreeSet<&str> = Outcome::ALL.iter().map(|o| o.as_str()).collect();
     let codes: BTreeSet<&str> = every_error().iter().map(|e| e.code()).collect();
-    let doors: BTreeSet<&str> = FrontDoor::ALL.iter().map(|d| d.as_str()).collect();
+    // The request line's front doors: the HTTP functions' and the authorizer's shapes.
+    let doors: BTreeSet<&str> = FrontDoor::ALL
+        .iter()
+        .map(|d| d.as_str())
+        .chain(AuthorizerShape::ALL.iter().map(|s| s.as_str()))
+        .collect();
     let mut shown_doors = BTreeSet::new();
-    let functions = ["<GetSessionFunction>", "<DeleteSessionFunction>"].map(str::to_owned);
+    let functions = [
+        "<GetSessionFunction>",
+        "<DeleteSessionFunction>",
+        "<SessionAuthorizerFunction>",
+    ]
+    .map(str::to_owned);
     let mut shown_per_function = BTreeSet::<(String, String, String)>::new();
     let (mut shown_outcomes, mut shown_codes, mut shown) = (
         BTreeSet::new(),

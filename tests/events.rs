@@ -1,11 +1,11 @@
 //! Every sample event in events/ goes through its function (`get-session`, or
-//! `delete-session` where expected.json says so) against a real local DynamoDB seeded with
+//! `delete-session` or `session-authorizer` where expected.json says so) against a real local DynamoDB seeded with
 //! the demo session and each sample's own, and must get the answer events/expected.json
 //! lists, in its front door's response format (a second time where it lists `again`). A
 //! new event without an expectation fails here.
 
-use get_session::Method;
-use testkit::judge::{sample_sessions, Expected};
+use get_session::{Method, SessionAuthorizer};
+use testkit::judge::{sample_sessions, Expected, Target};
 use testkit::*;
 
 #[tokio::test]
@@ -20,7 +20,9 @@ async fn every_sample_event_gets_its_expected_answer() {
     );
     for &shape in Shape::ALL {
         assert!(
-            files.iter().any(|f| Shape::of_fixture(f) == shape),
+            files
+                .iter()
+                .any(|f| Shape::of_dir(f.split('/').next().unwrap()) == Some(shape)),
             "no sample event for {shape:?}"
         );
     }
@@ -35,28 +37,33 @@ async fn every_sample_event_gets_its_expected_answer() {
         app(&client, &config),
         app_of(Method::Delete, &client, &config),
     );
+    let authorizer = SessionAuthorizer::new(store(&client, &config), &config);
 
     // The same judge the scripts ask (testkit::judge): the door's format, the contract's
     // promises, the listed answer, and an error's op_id the invocation's id.
     for file in &files {
         let expected = Expected::of_sample(file).unwrap();
-        let door = judge::door_of_sample(file).unwrap();
-        let function = match expected.method {
-            Method::Get => &get,
-            Method::Delete => &delete,
-        };
-        for want in std::iter::once(&expected.want).chain(&expected.again) {
+        let wants = std::iter::once(false).chain(expected.again.as_ref().map(|_| true));
+        for again in wants {
             let op_id = invocation_id();
-            let response = function
-                .invoke(&fixture_text(file), &op_id)
-                .await
-                .expect("a known front door gets an answer");
-            let response = serde_json::to_value(response).unwrap();
+            let event = fixture_text(file);
+            let response = match expected.target {
+                Target::Endpoint(Method::Get) => get.invoke(&event, &op_id).await.map(json),
+                Target::Endpoint(Method::Delete) => delete.invoke(&event, &op_id).await.map(json),
+                Target::Authorizer => {
+                    Ok(invocation_answer(authorizer.invoke(&event, &op_id).await))
+                }
+            }
+            .expect("a known front door gets an answer");
             assert_eq!(
-                judge::judge(door, expected.method, &response, Some(&op_id), want, false),
+                judge::judge_sample(file, &response, Some(&op_id), again).unwrap(),
                 judge::Verdict::Right,
                 "{file}: {response}"
             );
         }
     }
+}
+
+fn json(response: impl serde::Serialize) -> serde_json::Value {
+    serde_json::to_value(response).unwrap()
 }

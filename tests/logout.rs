@@ -10,7 +10,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
 use get_session::{unix_now, DynamoStore, Method, SessionEndpoint, SessionStore, Touched};
 use serde_json::json;
-use testkit::fake_dynamodb::{Behavior, FakeDynamo};
+use testkit::fake_dynamodb::{store_faults, Behavior, FakeDynamo};
 use testkit::*;
 
 const TOKEN: &str = "logout-token-0123456789abcdef";
@@ -239,37 +239,7 @@ async fn one_delete_item_returning_the_old_item_keyed_by_the_token_hash() {
 /// think it had no session to end).
 #[tokio::test]
 async fn a_failing_store_is_a_500_never_a_204() {
-    let cases = [
-        (Behavior::Hang, "session_store_unavailable"),
-        (
-            Behavior::Error(400, "ThrottlingException"),
-            "session_store_throttled",
-        ),
-        (
-            Behavior::Error(400, "AccessDeniedException"),
-            "session_store_misconfigured",
-        ),
-        (
-            Behavior::Error(400, "ResourceNotFoundException"),
-            "session_store_misconfigured",
-        ),
-        (
-            Behavior::Error(500, "InternalServerError"),
-            "session_store_unavailable",
-        ),
-        (Behavior::ResetMidBody, "session_store_unavailable"),
-        (Behavior::Truncated, "session_store_unavailable"),
-        (
-            Behavior::Raw(200, "application/x-amz-json-1.0", "not json"),
-            "session_store_unavailable",
-        ),
-        (
-            Behavior::Item(Some(
-                r#"{"username":{"N":"1"},"expires_at":{"N":"1"}}"#.into(),
-            )),
-            "session_record_invalid",
-        ),
-    ];
+    let cases = store_faults();
     for (behavior, code) in cases {
         let fake = FakeDynamo::start(behavior.clone()).await;
         let delete = app_of(

@@ -16,8 +16,8 @@
 
 use get_session::SessionToken;
 use get_session::{unix_now, SessionRecord, Username};
+use get_session::{AuthorizerShape, Method, SessionAuthorizer, SessionEndpoint};
 use get_session::{Event, FrontDoor};
-use get_session::{Method, SessionEndpoint};
 use proptest::prelude::*;
 use serde_json::{json, Value};
 use testkit::MemoryStore;
@@ -31,6 +31,22 @@ fn app(method: Method) -> SessionEndpoint<MemoryStore> {
     let record = SessionRecord::new(Username::new("alice").unwrap(), unix_now() + 3600);
     let store = MemoryStore::default().with(&key(LIVE), record);
     endpoint_of(method, store, &config("sessions", &[]))
+}
+
+/// `token` as source `source` sends it (0: `x-dr-session`, 1: Bearer, else the cookie).
+fn token_field(source: usize, token: &str) -> (&'static str, String) {
+    match source {
+        0 => ("x-dr-session", token.to_owned()),
+        1 => ("authorization", format!("Bearer {token}")),
+        _ => ("cookie", format!("a=1; session={token}; b=2")),
+    }
+}
+
+/// `session-authorizer`, with a live session for [`LIVE`].
+fn authorizer() -> SessionAuthorizer<MemoryStore> {
+    let record = SessionRecord::new(Username::new("alice").unwrap(), unix_now() + 3600);
+    let store = MemoryStore::default().with(&key(LIVE), record);
+    SessionAuthorizer::new(store, &config("sessions", &[]))
 }
 
 fn function() -> impl Strategy<Value = Method> {
@@ -209,7 +225,7 @@ fn samples() -> Vec<(Shape, Value)> {
     fixture_files()
         .into_iter()
         .filter(|f| !f.contains("deeply-nested"))
-        .map(|f| (Shape::of_fixture(&f), fixture(&f)))
+        .filter_map(|f| Some((Shape::of_dir(f.split('/').next()?)?, fixture(&f))))
         .collect()
 }
 
@@ -297,11 +313,7 @@ proptest! {
         token in "[A-Za-z0-9._~+/-]{1,500}={0,2}",
         source in 0..3usize,
     ) {
-        let (name, value) = match source {
-            0 => ("x-dr-session", token.clone()),
-            1 => ("authorization", format!("Bearer {token}")),
-            _ => ("cookie", format!("a=1; session={token}; b=2")),
-        };
+        let (name, value) = token_field(source, &token);
         let record = SessionRecord::new(Username::new("bob").unwrap(), unix_now() + 60);
         let store = MemoryStore::default().with(&key(&token), record);
         let app = SessionEndpoint::get(store.clone(), &config("sessions", &[]));
@@ -316,6 +328,64 @@ proptest! {
         prop_assert!(store.get(&key(&token)).is_none());
         let answer = runtime().block_on(invoke(&logout, &event, &invocation_id()));
         prop_assert_eq!(answer.status, 401);
+    }
+
+    /// Any authorizer event, of every shape, with any header fields and then members
+    /// removed or retyped anywhere: answered (a decision, `Unauthorized`, or `UnknownEvent`
+    /// for what is no longer an authorizer's event) with one request line that holds no
+    /// token, and an allow only for the live session, as its user.
+    #[test]
+    fn every_authorizer_event_is_answered_and_allows_only_a_live_session(
+        shape in prop::sample::select(AuthorizerShape::ALL.to_vec()),
+        fields in prop::collection::vec(field(), 0..4),
+        mutations in prop::collection::vec((any::<usize>(), 0..4usize), 0..4),
+    ) {
+        logs();
+        let fields_ref: Vec<(&str, &str)> = fields.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+        let fields_ref = if shape == AuthorizerShape::RestToken { &fields_ref[..fields_ref.len().min(1)] } else { &fields_ref[..] };
+        let Some(mut event) = authorizer_event(shape, fields_ref, "replications") else {
+            return Ok(());
+        };
+        for (pick, kind) in mutations {
+            mutate(&mut event, pick, kind);
+        }
+        let op_id = invocation_id();
+        let answer = invocation_answer(runtime().block_on(authorizer().invoke(&event.to_string(), &op_id)));
+        let allowed = answer["isAuthorized"] == true
+            || answer["policyDocument"]["Statement"][0]["Effect"] == "Allow";
+        if allowed {
+            prop_assert_eq!(&answer["context"], &json!({"username": "alice"}));
+            prop_assert!(event.to_string().contains(LIVE), "allowed without the live token: {}", event);
+        } else {
+            let known = ["Unauthorized", "UnknownEvent"];
+            prop_assert!(
+                answer["isAuthorized"] == false
+                    || answer["policyDocument"]["Statement"][0]["Effect"] == "Deny"
+                    || known.contains(&answer["errorType"].as_str().unwrap_or_default()),
+                "{}", answer
+            );
+        }
+        let lines = log_lines(&op_id);
+        prop_assert_eq!(lines.len(), 1, "one log line per request: {:?}", lines);
+        prop_assert!(!lines[0].to_string().contains(LIVE), "token logged");
+        prop_assert!(!lines[0].to_string().contains(key(LIVE).as_str()), "token hash logged");
+    }
+
+    #[test]
+    fn a_valid_token_in_any_source_and_request_shape_is_allowed(
+        shape in prop::sample::select(AuthorizerShape::ALL.to_vec()),
+        token in "[A-Za-z0-9._~+/-]{1,500}={0,2}",
+        source in 0..3usize,
+    ) {
+        let (name, value) = token_field(source, &token);
+        let Some(event) = authorizer_event(shape, &[(name, &value)], "x") else {
+            return Ok(());
+        };
+        let record = SessionRecord::new(Username::new("bob").unwrap(), unix_now() + 60);
+        let store = MemoryStore::default().with(&key(&token), record);
+        let authorizer = SessionAuthorizer::new(store, &config("sessions", &[]));
+        let answer = invocation_answer(runtime().block_on(authorizer.invoke(&event.to_string(), &invocation_id())));
+        prop_assert_eq!(&answer["context"], &json!({"username": "bob"}), "{}", answer);
     }
 
     /// Events grown in each way an event can grow, at realistic sizes (up to a few hundred

@@ -2,7 +2,8 @@
 //! `get-session` may read items of the session table, and (only with TouchOnRead) update
 //! one attribute of them, under IAM conditions that name exactly the attributes the touch
 //! names (`TOUCH_ATTRIBUTES`) and allow no returned values; `delete-session` may delete
-//! items, and nothing else. cfn-lint and `sam validate --lint`
+//! items, and nothing else; `session-authorizer` as `get-session`, its touch under
+//! TouchOnAuthorize. cfn-lint and `sam validate --lint`
 //! check the template's syntax in CI; this checks that its policy says what the code needs
 //! and nothing more.
 
@@ -74,9 +75,11 @@ fn each_function_is_granted_only_the_actions_its_code_calls() {
         [
             "dynamodb:GetItem",
             "dynamodb:UpdateItem",
-            "dynamodb:DeleteItem"
+            "dynamodb:DeleteItem",
+            "dynamodb:GetItem",
+            "dynamodb:UpdateItem"
         ],
-        "every action the template grants, once each"
+        "every action the template grants: get-session's, delete-session's, the authorizer's"
     );
     assert_eq!(
         actions(&resource("GetSessionFunction")),
@@ -103,4 +106,33 @@ fn each_function_is_granted_only_the_actions_its_code_calls() {
         "no managed policies: {text}"
     );
     assert!(text.contains("Binary: delete-session"), "{text}");
+
+    // The authorizer's role: GetItem, and UpdateItem only where an allowed request is
+    // activity (TouchOnAuthorize), with the same conditions as GET's touch.
+    let authorizer = resource("SessionAuthorizerFunction");
+    assert_eq!(
+        actions(&authorizer),
+        ["dynamodb:GetItem", "dynamodb:UpdateItem"]
+    );
+    let text = authorizer.join("\n");
+    assert!(text.contains("Binary: session-authorizer"), "{text}");
+    let update = text
+        .split("- AuthorizerTouchOn")
+        .nth(1)
+        .expect("UpdateItem granted only under AuthorizerTouchOn");
+    assert!(
+        update
+            .trim_start()
+            .starts_with("- Effect: Allow\n                Action: dynamodb:UpdateItem"),
+        "{update}"
+    );
+    let attributes = format!("dynamodb:Attributes: [{}]", TOUCH_ATTRIBUTES.join(", "));
+    assert!(update.contains(&attributes), "{update}");
+    assert!(update.contains("dynamodb:ReturnValues: NONE"), "{update}");
+    assert!(TEMPLATE.contains("AuthorizerTouchOn: !Equals [!Ref TouchOnAuthorize, \"true\"]"));
+    assert_eq!(
+        text.matches("- Statement:").count(),
+        1,
+        "one statement: {text}"
+    );
 }

@@ -6,10 +6,13 @@
 //! many repetitions and as deep a nesting in an unread field as the input says (bounded). The function must never panic; every event of a known front
 //! door must get a contract answer of its function (GET 200, DELETE 204/401; 400/405/500) in its format, and every error must be
 //! a full ResponseError with the invocation id and one of the fixed messages (no echo).
+//! Every event also goes to `session-authorizer` (with bit 16 of the second byte, made an
+//! authorizer's event first: `type`, `methodArn`/`routeArn`, and a `TOKEN` value from the
+//! first field): it must never panic, and allow only the live session, as its user.
 #![no_main]
 
 use get_session::SessionToken;
-use get_session::{Config, Method, SessionEndpoint};
+use get_session::{Config, Method, SessionAuthorizer, SessionEndpoint};
 use get_session::{Event, FrontDoor};
 use get_session::{KeyScheme, SessionKey, SessionRecord, Username};
 use libfuzzer_sys::fuzz_target;
@@ -20,13 +23,17 @@ use testkit::{answer_of, check_contract, door_of, with_nesting, Growth};
 
 const REQUEST_ID: &str = "2c1e0f7a-9d3b-4e5f-8a6b-1c2d3e4f5a6b";
 
-fn app(function: Method) -> SessionEndpoint<MemoryStore> {
+fn live_store() -> (MemoryStore, Config) {
     let token = SessionToken::parse(b"fuzz-live-token").unwrap();
     let key = SessionKey::derive(&token, KeyScheme::Sha256);
     let record = SessionRecord::new(Username::new("alice").unwrap(), i64::MAX);
     let config =
         Config::from_lookup(|k| (k == "SESSION_TABLE").then(|| "sessions".to_owned())).unwrap();
-    let store = MemoryStore::default().with(&key, record);
+    (MemoryStore::default().with(&key, record), config)
+}
+
+fn app(function: Method) -> SessionEndpoint<MemoryStore> {
+    let (store, config) = live_store();
     match function {
         Method::Get => SessionEndpoint::get(store, &config),
         Method::Delete => SessionEndpoint::delete(store, &config),
@@ -107,7 +114,25 @@ fuzz_target!(|data: &[u8]| {
             .filter_map(|line| line.split_once(':'))
             .map(|(n, v)| (n.to_owned(), v.to_owned()))
             .collect();
-        event(*shape, method, &fields).to_string()
+        let mut event = event(*shape, method, &fields);
+        if *m & 16 != 0 {
+            // An authorizer's event: REST TOKEN (shape 3), REST REQUEST (0), HTTP API 1.0
+            // (1) or 2.0 (2), with its ARN.
+            let arn = "arn:aws:execute-api:us-east-1:123456789012:abc/prod/GET/x";
+            match shape % 7 {
+                2 => event["routeArn"] = json!(arn),
+                _ => event["methodArn"] = json!(arn),
+            }
+            if shape % 7 == 3 {
+                event = json!({"type": "TOKEN", "methodArn": arn});
+                if let Some((_, value)) = fields.first() {
+                    event["authorizationToken"] = json!(value);
+                }
+            } else {
+                event["type"] = json!("REQUEST");
+            }
+        }
+        event.to_string()
     };
     let known = Event::parse(&event)
         .as_ref()
@@ -116,6 +141,23 @@ fuzz_target!(|data: &[u8]| {
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
+    let (store, config) = live_store();
+    let authorizer = SessionAuthorizer::new(store, &config);
+    match rt.block_on(authorizer.invoke(&event, REQUEST_ID)) {
+        Ok(answer) => {
+            let answer = serde_json::to_value(answer).unwrap();
+            let allowed = answer["isAuthorized"] == true
+                || answer["policyDocument"]["Statement"][0]["Effect"] == "Allow";
+            if allowed {
+                assert_eq!(answer["context"], json!({"username": "alice"}));
+                assert!(
+                    event.contains("fuzz-live-token"),
+                    "allowed without the token"
+                );
+            }
+        }
+        Err(e) => assert!(!e.to_string().contains("fuzz-live-token")),
+    }
     let result = rt.block_on(app(function).invoke(&event, REQUEST_ID));
     assert_eq!(
         result.is_ok(),

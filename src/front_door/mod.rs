@@ -89,12 +89,28 @@ pub struct Event<'a> {
     headers: Option<&'a RawValue>,
     multi_value_headers: Option<&'a RawValue>,
     cookies: Option<&'a RawValue>,
+    /// API Gateway's authorizer members (`session-authorizer`'s events).
+    authorizer: AuthorizerMembers<'a>,
+}
+
+/// The members only an API Gateway authorizer's event has (`type`, the ARN of the method or
+/// route asked for, a `TOKEN` authorizer's identity-source value), as raw JSON.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct AuthorizerMembers<'a> {
+    /// `type`: `TOKEN` or `REQUEST`.
+    pub(crate) kind: Option<&'a RawValue>,
+    /// `methodArn` (REST API; HTTP API payload 1.0).
+    pub(crate) method_arn: Option<&'a RawValue>,
+    /// `routeArn` (HTTP API payload 2.0).
+    pub(crate) route_arn: Option<&'a RawValue>,
+    /// `authorizationToken` (REST API `TOKEN`).
+    pub(crate) authorization_token: Option<&'a RawValue>,
 }
 
 impl<'a> Event<'a> {
     /// The event in `json`; `None` when it is not a JSON object (no front door sends that).
     pub fn parse(json: &'a str) -> Option<Self> {
-        let [version, http_method, method, raw_path, is_base64_encoded, context, headers, multi_value_headers, cookies] =
+        let [version, http_method, method, raw_path, is_base64_encoded, context, headers, multi_value_headers, cookies, kind, method_arn, route_arn, authorization_token] =
             members(
                 json,
                 [
@@ -107,6 +123,10 @@ impl<'a> Event<'a> {
                     "headers",
                     "multiValueHeaders",
                     "cookies",
+                    "type",
+                    "methodArn",
+                    "routeArn",
+                    "authorizationToken",
                 ],
             )?;
         let [elb, http, api_id, network, service, target_group] = context
@@ -137,11 +157,21 @@ impl<'a> Event<'a> {
             headers,
             multi_value_headers,
             cookies,
+            authorizer: AuthorizerMembers {
+                kind,
+                method_arn,
+                route_arn,
+                authorization_token,
+            },
         })
     }
 
-    fn version(&self) -> Option<Cow<'a, str>> {
+    pub(crate) fn version(&self) -> Option<Cow<'a, str>> {
         self.version.and_then(read::<Text>).map(|t| t.0)
+    }
+
+    pub(crate) fn authorizer(&self) -> &AuthorizerMembers<'a> {
+        &self.authorizer
     }
 }
 
@@ -213,6 +243,16 @@ impl<'a> HttpRequest<'a> {
                 .into_iter()
                 .map(|(n, v)| (Cow::Borrowed(n), Cow::Borrowed(v)))
                 .collect(),
+            cookie_fields_comma_joined: false,
+        }
+    }
+
+    /// A request of which only one header field is known: a REST API `TOKEN` authorizer's
+    /// identity-source value (its method is not sent: empty).
+    pub(crate) fn of_field(name: &'a str, value: Cow<'a, str>) -> Self {
+        HttpRequest {
+            method: Cow::Borrowed(""),
+            fields: vec![(Cow::Borrowed(name), value)],
             cookie_fields_comma_joined: false,
         }
     }

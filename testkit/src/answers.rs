@@ -2,13 +2,16 @@
 //! response JSON out) and the contract's assertions on what comes back.
 
 use aws_sdk_dynamodb::Client;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use crate::MemoryStore;
 use get_session::ApiError;
 use get_session::{unix_now, KeyScheme, SessionKey, SessionRecord, Username};
+use get_session::{
+    AuthorizerError, AuthorizerResponse, Config, DynamoStore, Method, SessionAuthorizer,
+    SessionEndpoint,
+};
 use get_session::{Cause, SessionStore, StoreError};
-use get_session::{Config, DynamoStore, Method, SessionEndpoint};
 use get_session::{Event, FrontDoor, Unreadable};
 use get_session::{Malformed, SessionToken, Source, TokenError};
 
@@ -155,7 +158,9 @@ pub async fn invoke_json<S: SessionStore>(
 /// DR API's logout): a 204 or a 401 has no body and no-store (a 401 also `WWW-Authenticate`).
 /// Both: anything else is a 400, 405 or 500 full ResponseError carrying `op_id` and one of
 /// the fixed messages (so nothing from the request, a token above all, is echoed), and a 405
-/// says `Allow` with the method in it. `Err` says which promise is broken.
+/// says `Allow` with the method in it. With CORS headers (an allowed origin): the exact
+/// origin, credentials and `Vary: Origin`, and a preflight's `204` without a body. `Err`
+/// says which promise is broken.
 pub fn check_contract(
     answer: &Answer,
     method: Method,
@@ -163,6 +168,34 @@ pub fn check_contract(
     live_user: &str,
 ) -> Result<(), String> {
     let fail = |why: &str| Err(format!("{why}: {} {}", answer.status, answer.body));
+    // CORS (`SESSION_ALLOWED_ORIGINS`): an answer to an allowed origin names that origin
+    // exactly, with credentials and `Vary: Origin`; a preflight is a 204 with no body.
+    if let Some(origin) = answer.header("access-control-allow-origin") {
+        if origin == "*"
+            || answer.header("access-control-allow-credentials") != Some("true")
+            || answer.header("vary") != Some("Origin")
+        {
+            return fail(
+                "CORS headers that are not an exact origin with credentials and Vary: Origin",
+            );
+        }
+        if answer.status == 204 && answer.header("access-control-allow-methods").is_some() {
+            let methods = answer
+                .header("access-control-allow-methods")
+                .unwrap_or_default();
+            return if !answer.body.is_null() || answer.header("content-type").is_some() {
+                fail("a preflight's answer has a body")
+            } else if !methods.split(", ").any(|m| m == method.as_str()) {
+                fail("a preflight's Allow-Methods does not name the function's method")
+            } else if answer.header("access-control-allow-headers")
+                != Some("x-dr-session, authorization")
+            {
+                fail("a preflight's Allow-Headers are not the token's")
+            } else {
+                Ok(())
+            };
+        }
+    }
     let success: &[u16] = match method {
         Method::Get => &[200],
         Method::Delete => &[204, 401],
@@ -299,8 +332,29 @@ pub fn app(client: &Client, config: &Config) -> SessionEndpoint<DynamoStore> {
 
 /// The function of `method` against `table` through `client`.
 pub fn app_of(method: Method, client: &Client, config: &Config) -> SessionEndpoint<DynamoStore> {
-    let store = DynamoStore::new(client.clone(), &config.table, config.consistent_read);
-    endpoint_of(method, store, config)
+    endpoint_of(method, store(client, config), config)
+}
+
+/// The DynamoDB store of `config`'s table through `client`.
+pub fn store(client: &Client, config: &Config) -> DynamoStore {
+    DynamoStore::new(client.clone(), &config.table, config.consistent_read)
+}
+
+/// `session-authorizer` against `config`'s table through `client`.
+pub fn authorizer(client: &Client, config: &Config) -> SessionAuthorizer<DynamoStore> {
+    SessionAuthorizer::new(store(client, config), config)
+}
+
+/// The authorizer's answer as the caller of `Invoke` sees it: its JSON, or an invocation
+/// error as the Lambda runtime reports one (`{"errorType", "errorMessage"}`).
+pub fn invocation_answer(result: Result<AuthorizerResponse, AuthorizerError>) -> Value {
+    match result {
+        Ok(answer) => serde_json::to_value(answer).expect("an answer serialises"),
+        Err(e) => {
+            let d = lambda_runtime::Diagnostic::from(e);
+            json!({"errorType": d.error_type, "errorMessage": d.error_message})
+        }
+    }
 }
 
 /// One error of every kind the function can answer (every unreadable field, every token

@@ -369,12 +369,49 @@ pub fn with_nesting(event: &str, depth: usize) -> String {
     format!("{head}{member}{comma}{rest}")
 }
 
+/// An event of authorizer shape `shape` for a `GET /<path>` request carrying `fields`, as API
+/// Gateway builds it: the `REQUEST` shapes from the front door's request members, plus
+/// `type`, and `methodArn` (or `routeArn`, HTTP API 2.0) of stage `prod`. A `TOKEN` event
+/// carries one header's value: `None` where `fields` is not one `x-dr-session` or
+/// `Authorization` field.
+pub fn authorizer_event(
+    shape: get_session::AuthorizerShape,
+    fields: &[(&str, &str)],
+    path: &str,
+) -> Option<Value> {
+    use get_session::AuthorizerShape as A;
+    let arn = format!("arn:aws:execute-api:us-east-1:123456789012:abc123/prod/GET/{path}");
+    let (base, arn_member) = match shape {
+        A::RestToken => {
+            let mut event = json!({"type": "TOKEN", "methodArn": arn});
+            match fields {
+                [] => {}
+                [(name, value)]
+                    if name.eq_ignore_ascii_case("x-dr-session")
+                        || name.eq_ignore_ascii_case("authorization") =>
+                {
+                    event["authorizationToken"] = json!(value);
+                }
+                _ => return None,
+            }
+            return Some(event);
+        }
+        A::RestRequest => (Shape::RestV1, "methodArn"),
+        A::HttpV1 => (Shape::HttpV1, "methodArn"),
+        A::HttpV2 => (Shape::HttpV2, "routeArn"),
+    };
+    let mut event = base.event("GET", fields);
+    event["type"] = json!("REQUEST");
+    event[arn_member] = json!(arn);
+    Some(event)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// `Shape::ALL` is every directory of sample events, and every shape has one: a door
-    /// added to `events/` but not here (or the reverse) fails.
+    /// `Shape::ALL` and the authorizer's shapes are every directory of sample events, and
+    /// every shape has one: a door added to `events/` but not here (or the reverse) fails.
     #[test]
     fn every_events_directory_is_a_shape() {
         let mut dirs: Vec<String> = std::fs::read_dir(events_dir())
@@ -385,7 +422,13 @@ mod tests {
             .collect();
         dirs.sort();
         let mut shapes: Vec<String> = Shape::ALL.iter().map(|s| s.dir().to_owned()).collect();
+        // The authorizer's events: one directory per shape, every shape.
+        let authorizer = crate::judge::AUTHORIZER_DIRS;
+        shapes.extend(authorizer.iter().map(|(dir, _)| (*dir).to_owned()));
         shapes.sort();
+        for shape in get_session::AuthorizerShape::ALL {
+            assert!(authorizer.iter().any(|(_, s)| s == shape), "{shape:?}");
+        }
         assert_eq!(dirs, shapes);
         for &shape in Shape::ALL {
             // Exhaustive: a new shape must be given its door here and in `door()`.

@@ -10,6 +10,44 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
+/// Every way the store can fail, each with the `ResponseError` code (the authorizer: the
+/// code its invocation error names) a function must answer it with: a hang, throttling,
+/// access denied, a missing table, a 5xx, a reset, a truncated or non-JSON body, and an
+/// invalid record.
+pub fn store_faults() -> Vec<(Behavior, &'static str)> {
+    vec![
+        (Behavior::Hang, "session_store_unavailable"),
+        (
+            Behavior::Error(400, "ThrottlingException"),
+            "session_store_throttled",
+        ),
+        (
+            Behavior::Error(400, "AccessDeniedException"),
+            "session_store_misconfigured",
+        ),
+        (
+            Behavior::Error(400, "ResourceNotFoundException"),
+            "session_store_misconfigured",
+        ),
+        (
+            Behavior::Error(500, "InternalServerError"),
+            "session_store_unavailable",
+        ),
+        (Behavior::ResetMidBody, "session_store_unavailable"),
+        (Behavior::Truncated, "session_store_unavailable"),
+        (
+            Behavior::Raw(200, "application/x-amz-json-1.0", "not json"),
+            "session_store_unavailable",
+        ),
+        (
+            Behavior::Item(Some(
+                r#"{"username":{"N":"1"},"expires_at":{"N":"1"}}"#.into(),
+            )),
+            "session_record_invalid",
+        ),
+    ]
+}
+
 /// What the endpoint does with each request.
 #[derive(Debug, Clone)]
 pub enum Behavior {

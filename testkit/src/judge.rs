@@ -7,7 +7,9 @@
 //! bench) judge answers, and a rule written in two languages drifts. The scripts ask the
 //! `judge` binary (`src/bin/judge.rs`), which answers with these functions.
 
-use get_session::{unix_now, FrontDoor, Method};
+use std::borrow::Cow;
+
+use get_session::{unix_now, AuthorizerShape, ExecuteApiArn, FrontDoor, Method};
 use serde_json::{json, Value};
 
 use crate::{check_contract, expected, read_answer, Shape, DEMO_TOKEN};
@@ -19,8 +21,11 @@ pub enum Want {
     Session(Option<String>),
     /// `204`, no body: logged out (`DELETE`).
     LoggedOut,
-    /// `401`, no body: no session to log out of (`DELETE`).
+    /// `401`, no body: no session to log out of (`DELETE`); a REST API authorizer's
+    /// refusal (the `Unauthorized` error).
     NotLoggedIn,
+    /// `403`, no body: an HTTP API authorizer's refusal.
+    Forbidden,
     /// A `ResponseError` with this status and code.
     Error { status: u16, code: String },
 }
@@ -41,6 +46,7 @@ impl Want {
             (None, user) if status == 200 => Ok(Want::Session(user.map(str::to_owned))),
             (None, None) if status == 204 => Ok(Want::LoggedOut),
             (None, None) if status == 401 => Ok(Want::NotLoggedIn),
+            (None, None) if status == 403 => Ok(Want::Forbidden),
             _ => Err(format!("neither a session, a logout nor an error: {want}")),
         }
     }
@@ -55,8 +61,8 @@ impl Want {
 /// get, and what the table must hold first.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Expected {
-    /// `"function"`: `get-session` (the default) or `delete-session`.
-    pub method: Method,
+    /// `"function"`: `get-session` (the default), `delete-session` or `session-authorizer`.
+    pub target: Target,
     pub want: Want,
     /// `"again"`: the answer to the same event invoked once more, right after (a second
     /// logout of the same token).
@@ -88,7 +94,7 @@ impl Seed {
 
 impl Expected {
     pub fn from_json(entry: &Value) -> Result<Expected, String> {
-        let method = method_of(entry["function"].as_str())?;
+        let target = target_of(entry["function"].as_str())?;
         let again = match &entry["again"] {
             Value::Null => None,
             again => Some(Want::from_json(again)?),
@@ -108,7 +114,7 @@ impl Expected {
             }),
         };
         Ok(Expected {
-            method,
+            target,
             want: Want::from_json(entry)?,
             again,
             seed,
@@ -125,13 +131,30 @@ impl Expected {
     }
 }
 
+/// Which function answers: a method of `/session`, or the authorizer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    Endpoint(Method),
+    Authorizer,
+}
+
+/// The function named `function` (`get-session`, the default, `delete-session` or
+/// `session-authorizer`).
+pub fn target_of(function: Option<&str>) -> Result<Target, String> {
+    match function {
+        None | Some("get-session") => Ok(Target::Endpoint(Method::Get)),
+        Some("delete-session") => Ok(Target::Endpoint(Method::Delete)),
+        Some("session-authorizer") => Ok(Target::Authorizer),
+        Some(other) => Err(format!("no function {other:?}")),
+    }
+}
+
 /// The method of the function named `function` (`get-session`, the default, or
 /// `delete-session`).
 pub fn method_of(function: Option<&str>) -> Result<Method, String> {
-    match function {
-        None | Some("get-session") => Ok(Method::Get),
-        Some("delete-session") => Ok(Method::Delete),
-        Some(other) => Err(format!("no function {other:?}")),
+    match target_of(function)? {
+        Target::Endpoint(method) => Ok(method),
+        Target::Authorizer => Err("session-authorizer answers no method of /session".into()),
     }
 }
 
@@ -214,6 +237,7 @@ pub fn judge(
         }
         Want::LoggedOut => answer.status == 204,
         Want::NotLoggedIn => answer.status == 401,
+        Want::Forbidden => false,
         Want::Error { status, code: want } => {
             answer.status == *status && code == Some(want.as_str())
         }
@@ -228,6 +252,135 @@ pub fn judge(
             answer.status, answer.body
         )),
     }
+}
+
+/// The directories of the authorizer's sample events, and the shape of each.
+pub const AUTHORIZER_DIRS: &[(&str, AuthorizerShape)] = &[
+    ("authorizer-rest-token", AuthorizerShape::RestToken),
+    ("authorizer-rest-request", AuthorizerShape::RestRequest),
+    ("authorizer-http-v1", AuthorizerShape::HttpV1),
+    ("authorizer-http-v2", AuthorizerShape::HttpV2),
+];
+
+/// The authorizer shape of a sample event (`DIR/NAME.json`) or of its directory.
+pub fn authorizer_shape_of_sample(rel: &str) -> Result<AuthorizerShape, String> {
+    let dir = rel.split('/').next().unwrap_or_default();
+    AUTHORIZER_DIRS
+        .iter()
+        .find(|(d, _)| *d == dir)
+        .map(|(_, shape)| *shape)
+        .ok_or_else(|| format!("events/{dir} is no authorizer shape's directory"))
+}
+
+/// The ARN an authorizer's event asks about (`methodArn`, or `routeArn` for HTTP API 2.0).
+pub fn arn_of(event: &Value) -> Option<&str> {
+    event["methodArn"]
+        .as_str()
+        .or_else(|| event["routeArn"].as_str())
+}
+
+/// Judges `response`, the authorizer's answer (or invocation error, as
+/// `{"errorType", "errorMessage"}`) to an event of `shape` asking about `arn`, against
+/// `want`: `200` + user (allowed, the user its principal and `context.username`, nothing
+/// else, the policy stage-wide), `401` (REST: the `Unauthorized` error), `403` (HTTP API:
+/// `isAuthorized: false`, or a deny policy), or a `500` store code (an invocation error
+/// naming it). `simple`: the function answers HTTP API 2.0 events with simple responses.
+pub fn judge_authorizer(
+    shape: AuthorizerShape,
+    arn: &str,
+    response: &Value,
+    want: &Want,
+    simple: bool,
+    store_failing: bool,
+) -> Verdict {
+    let Some(arn) = ExecuteApiArn::parse(Cow::Borrowed(arn)) else {
+        return Verdict::Wrong(format!("{arn} is not an execute-api ARN"));
+    };
+    let simple = simple && shape == AuthorizerShape::HttpV2;
+    let rest = matches!(
+        shape,
+        AuthorizerShape::RestToken | AuthorizerShape::RestRequest
+    );
+    let policy = |principal: &str, effect: &str| {
+        json!({
+            "principalId": principal,
+            "policyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [{
+                    "Action": "execute-api:Invoke",
+                    "Effect": effect,
+                    "Resource": arn.stage_wide(),
+                }],
+            },
+        })
+    };
+    let error = response["errorType"].as_str();
+    let message = response["errorMessage"].as_str().unwrap_or_default();
+    let right = match want {
+        Want::Session(Some(user)) if simple => {
+            *response == json!({"isAuthorized": true, "context": {"username": user}})
+        }
+        Want::Session(Some(user)) => {
+            let mut allow = policy(user, "Allow");
+            allow["context"] = json!({ "username": user });
+            *response == allow
+        }
+        Want::NotLoggedIn if rest => error == Some("Unauthorized") && message == "Unauthorized",
+        Want::Forbidden if simple => *response == json!({"isAuthorized": false}),
+        Want::Forbidden if !rest => *response == policy("anonymous", "Deny"),
+        Want::Error { status: 500, code } => {
+            error == Some("SessionCheckFailed") && message.contains(&format!("({code})"))
+        }
+        _ => false,
+    };
+    let store_code = message
+        .split_once('(')
+        .and_then(|(_, rest)| rest.split_once(')'))
+        .map(|(code, _)| code);
+    match store_code {
+        _ if right => Verdict::Right,
+        Some(code)
+            if store_failing
+                && error == Some("SessionCheckFailed")
+                && code.starts_with("session_") =>
+        {
+            Verdict::StoreError(code.to_owned())
+        }
+        _ => Verdict::Wrong(format!("wanted {want:?} of {shape:?}, got {response}")),
+    }
+}
+
+/// Judges the answer to the sample event `rel` against `events/expected.json` (with
+/// `again`: its `again` entry): [`judge`] or [`judge_authorizer`], by the sample's function.
+pub fn judge_sample(
+    rel: &str,
+    response: &Value,
+    request_id: Option<&str>,
+    again: bool,
+) -> Result<Verdict, String> {
+    let expected = Expected::of_sample(rel)?;
+    let want = match again {
+        true => expected
+            .again
+            .ok_or_else(|| format!("{rel} has no `again` answer"))?,
+        false => expected.want,
+    };
+    Ok(match expected.target {
+        Target::Endpoint(method) => judge(
+            door_of_sample(rel)?,
+            method,
+            response,
+            request_id,
+            &want,
+            false,
+        ),
+        Target::Authorizer => {
+            let event = crate::fixture(rel);
+            let arn = arn_of(&event).ok_or_else(|| format!("{rel} has no ARN"))?;
+            let shape = authorizer_shape_of_sample(rel)?;
+            judge_authorizer(shape, arn, response, &want, true, false)
+        }
+    })
 }
 
 /// The front door of a sample event (`DIR/NAME.json`) or of its directory (`DIR`) under
@@ -427,8 +580,13 @@ mod tests {
     #[test]
     fn every_sample_has_a_want() {
         for rel in crate::fixture_files() {
-            Expected::of_sample(&rel).unwrap();
-            door_of_sample(&rel).unwrap();
+            match Expected::of_sample(&rel).unwrap().target {
+                Target::Endpoint(_) => drop(door_of_sample(&rel).unwrap()),
+                Target::Authorizer => {
+                    authorizer_shape_of_sample(&rel).unwrap();
+                    assert!(arn_of(&crate::fixture(&rel)).is_some(), "{rel}");
+                }
+            }
         }
     }
 }

@@ -19,6 +19,7 @@ pub mod judge;
 pub mod local_dynamodb;
 pub mod logs;
 pub mod memory_store;
+pub mod token_table;
 
 pub use answers::*;
 pub use events::*;

@@ -8,7 +8,9 @@
 //! - `{"op": "judge", "door": DIR, "response": R, "want": W, "function"?: NAME,
 //!   "request_id"?: ID, "store_failing"?: bool}`: judges R, the answer of function NAME
 //!   (default `get-session`) through the front door of `events/DIR/`, against W (an
-//!   expected.json entry);
+//!   expected.json entry); for `session-authorizer`, DIR is an `events/authorizer-*`
+//!   directory (its event shape), with `"arn"` (the event's methodArn or routeArn) and
+//!   `"simple_responses"?: bool` (default true);
 //!   both answer `{"verdict": "right" | "store_error" | "wrong", ...}`;
 //! - `{"op": "key", "token": T}`: `{"key": K, "dynamodb_key": {"session_id": {"S": K}}}`,
 //!   the table key of T (SHA-256, as the function derives it by default);
@@ -30,7 +32,8 @@ use get_session::{KeyScheme, SessionKey, SessionToken};
 use get_session::{EXPIRES_ATTR, ISSUED_ATTR, KEY_ATTR, LAST_SEEN_ATTR, USERNAME_ATTR};
 use serde_json::{json, Map, Value};
 use testkit::judge::{
-    door_of_sample, emf_problem, judge, method_of, sample_sessions, Expected, Want,
+    authorizer_shape_of_sample, door_of_sample, emf_problem, judge, judge_authorizer, judge_sample,
+    sample_sessions, target_of, Target, Want,
 };
 use testkit::Shape;
 
@@ -64,25 +67,25 @@ fn answer(request: &Value) -> Result<Value, String> {
     let request_id = request["request_id"].as_str();
     match text("op")? {
         "sample" => {
-            let rel = text("event")?;
-            let expected = Expected::of_sample(rel)?;
-            let want = match request["again"].as_bool() {
-                Some(true) => expected
-                    .again
-                    .ok_or_else(|| format!("{rel} has no `again` answer"))?,
-                _ => expected.want,
-            };
-            let door = door_of_sample(rel)?;
-            let response = &request["response"];
-            Ok(judge(door, expected.method, response, request_id, &want, false).to_json())
+            let again = request["again"].as_bool().unwrap_or(false);
+            Ok(judge_sample(text("event")?, &request["response"], request_id, again)?.to_json())
         }
         "judge" => {
-            let door = door_of_sample(text("door")?)?;
             let want = Want::from_json(&request["want"])?;
-            let method = method_of(request["function"].as_str())?;
             let failing = request["store_failing"].as_bool().unwrap_or(false);
             let response = &request["response"];
-            Ok(judge(door, method, response, request_id, &want, failing).to_json())
+            Ok(match target_of(request["function"].as_str())? {
+                Target::Endpoint(method) => {
+                    let door = door_of_sample(text("door")?)?;
+                    judge(door, method, response, request_id, &want, failing)
+                }
+                Target::Authorizer => {
+                    let shape = authorizer_shape_of_sample(text("door")?)?;
+                    let simple = request["simple_responses"].as_bool().unwrap_or(true);
+                    judge_authorizer(shape, text("arn")?, response, &want, simple, failing)
+                }
+            }
+            .to_json())
         }
         "sessions" => {
             let items = sample_sessions()
