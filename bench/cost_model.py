@@ -141,8 +141,11 @@ def authorizer_cost(m, args):
     p = PRICES
     ms = billed_ms(m["p50"], args.store_ms)
     init_ms = math.ceil(m["init"] * 1000)
-    per_check = (p["lambda_request"] + (ms + args.cold_share * init_ms) / 1000 * MEMORY_GB
-                 * p["lambda_gb_second_arm64"] + p["ddb_read_request_unit"])
+    # One check: an invocation (billed duration, cold starts' init spread over all) and a read.
+    lambda_per_check = (p["lambda_request"] + (ms + args.cold_share * init_ms) / 1000 * MEMORY_GB
+                        * p["lambda_gb_second_arm64"])
+    per_check = lambda_per_check + p["ddb_read_request_unit"]
+    added = m["p50"] * 1000 + args.store_ms
     print("\n## What the session authorizer adds (per million requests to guarded routes)\n")
     print(f"Measured: session-authorizer's warm p50 {m['p50'] * 1000:.2f} ms (an HTTP API 2.0 event, allowed). "
           f"Each check is one invocation ({ms} ms billed, with the {args.store_ms:g} ms store round trip) and one "
@@ -156,10 +159,8 @@ def authorizer_cost(m, args):
     for ttl in (0, 60):
         share = 1.0 if ttl == 0 else min(1.0, 1 / (args.user_requests_per_minute * ttl / 60))
         checks = 1e6 * share
-        lam = checks * (p["lambda_request"] + (ms + args.cold_share * init_ms) / 1000 * MEMORY_GB
-                        * p["lambda_gb_second_arm64"])
+        lam = checks * lambda_per_check
         reads = checks * p["ddb_read_request_unit"]
-        added = m["p50"] * 1000 + args.store_ms
         out[ttl] = {"checks": checks, "lambda": lam, "reads": reads, "total": lam + reads, "latency_ms": added}
         print(f"| {ttl} s | {checks:,.0f} | {lam:.3f} | {reads:.3f} | {lam + reads:.3f} | "
               f"{added:.1f} ms / 0 ms | {'at the next request' if ttl == 0 else f'within {ttl} s'} |")
